@@ -1,0 +1,298 @@
+"Data pipeline: dataset trees in the exact DFEW / FERV39K / generic layouts, broken ones included, through loaders and check-data."
+import contextlib, io, os, re, shutil, subprocess, sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from rdfer.core import CLASSES, DataError
+from rdfer.data import (VideoItem, check_data, check_data_command, encoded_frame_numbers, load_split, make_dfew_tree,
+                        make_ferv39k_tree, make_generic_tree, open_reader, write_frames, write_video)
+from rdfer.sampling import (SkipReport, VideoClipDataset, collate_clips, make_loader, multi_view_indices, segment_indices)
+
+REPO = Path(__file__).resolve().parents[1]
+SPLIT = 'EmoLabel_DataSplit/{}(single-labeled)/set_{}.csv'
+ident = lambda x: x  # a transform that keeps the decoded uint8 frames, so their values can be checked
+
+
+@pytest.fixture
+def dfew(tmp_path):
+    "10 clips, clip k has 8*k frames and an mp4 of the same frames."
+    return make_dfew_tree(tmp_path/'DFEW', n_clips=10, num_frames=lambda k: 8 * k, videos=True)
+
+
+def run_check(argv):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out): rc = check_data_command(argv)
+    return rc, out.getvalue()
+
+
+# ---- the right frames, in the right order ------------------------------------------------------------------------
+
+@pytest.mark.parametrize('media', ['frames', 'video'])
+def test_test_clips_are_segment_centres(dfew, media):
+    items = load_split('dfew', dfew, 'test', 1, media=media)        # clips 1 and 6: 8 and 48 frames
+    assert [(i.video_id, i.media) for i in items] == [('00001', media), ('00006', media)]
+    ds = VideoClipDataset(items, num_frames=16, transform=ident)
+    np.testing.assert_array_equal(encoded_frame_numbers(ds[0]['video']), np.repeat(np.arange(8), 2))  # short: repeats
+    np.testing.assert_array_equal(encoded_frame_numbers(ds[1]['video']), (np.arange(16) * 3 + 1))     # 48 frames: 1, 4, 7, ...
+
+
+def test_frame_and_video_readers_agree(dfew):
+    it_f, it_v = load_split('dfew', dfew, 'train', 1, media='frames')[-1], load_split('dfew', dfew, 'train', 1, media='video')[-1]
+    idx = [63, 0, 5, 5, 40]
+    f, v = open_reader(it_f).read(idx), open_reader(it_v).read(idx)
+    np.testing.assert_array_equal(encoded_frame_numbers(f), idx[:1] + [0, 5, 5, 40])
+    np.testing.assert_array_equal(encoded_frame_numbers(v), encoded_frame_numbers(f))
+    assert (f.int() - v.int()).abs().max() <= 3      # lossless h264 of grey frames: within YUV rounding
+
+
+def test_16_frame_version_sorts_numerically(tmp_path):
+    r = make_dfew_tree(tmp_path/'DFEW', n_clips=5, num_frames=16, version='224x16f', split_suffix=False)
+    assert sorted(p.name for p in (r/'Clip/clip_224x16f/00001').iterdir())[:3] == ['1.jpg', '10.jpg', '11.jpg']
+    it = load_split('dfew', r, 'train', 1)[0]
+    assert it.path == r/'Clip/clip_224x16f/00002'
+    rd = open_reader(it)
+    np.testing.assert_array_equal(encoded_frame_numbers(rd.read(range(16))), np.arange(16))
+
+
+def test_long_video_seek_returns_the_right_frames(tmp_path):
+    v = write_video(tmp_path/'long.mp4', 150)
+    rd = open_reader(v)
+    assert rd.num_frames == 150
+    idx = segment_indices(150, 16, True, np.random.default_rng(0))
+    np.testing.assert_array_equal(encoded_frame_numbers(rd.read(idx)), idx % 64)
+    np.testing.assert_array_equal(encoded_frame_numbers(rd.read([149, 100, 120])), np.array([149, 100, 120]) % 64)
+
+
+def test_container_without_frame_count(tmp_path):
+    v = write_video(tmp_path/'a.mkv', 30)
+    rd = open_reader(v)
+    assert rd.num_frames == 30
+    np.testing.assert_array_equal(encoded_frame_numbers(rd.read([29, 0, 15])), [29, 0, 15])
+
+
+def test_png_frames(tmp_path):
+    d = write_frames(tmp_path/'c', 5, names='img_{}.png')
+    np.testing.assert_array_equal(encoded_frame_numbers(open_reader(d).read([4, 1])), [4, 1])
+
+
+# ---- labels and splits --------------------------------------------------------------------------------------------
+
+def test_dfew_labels_folds_and_ids(dfew):
+    (dfew/SPLIT.format('train', 2)).write_text('video_name,label\n00003,5\n4,7\n')
+    assert [(i.video_id, CLASSES[i.label]) for i in load_split('dfew', dfew, 'train', 2)] == [('00003', 'Surprise'), ('00004', 'Fear')]
+    make_dfew_tree(dfew, n_clips=10, num_frames=lambda k: 8 * k)  # restore
+    all_ids = {f'{k:05d}' for k in range(1, 11)}
+    for f in range(1, 6):
+        tr, te = {i.video_id for i in load_split('dfew', dfew, 'train', f)}, {i.video_id for i in load_split('dfew', dfew, 'test', f)}
+        assert not tr & te and tr | te == all_ids
+    tests = [i.video_id for f in range(1, 6) for i in load_split('dfew', dfew, 'test', f)]
+    assert sorted(tests) == sorted(all_ids)                        # every clip is tested in exactly one fold
+    it = load_split('dfew', dfew, 'test', 3)[1]
+    assert (it.video_id, it.label, it.source) == ('00008', 0, f'{dfew/SPLIT.format("test", 3)}:3')
+
+
+def test_dfew_only_videos(tmp_path):
+    r = make_dfew_tree(tmp_path/'DFEW', n_clips=5, frames=False, videos=True)
+    items = load_split('dfew', r, 'test', 1)
+    assert [(i.media, i.path.name) for i in items] == [('video', '00001.mp4')]
+    with pytest.raises(ValueError, match='no frame folder'): load_split('dfew', r, 'test', 1, media='frames')
+
+
+@pytest.mark.parametrize('nested,sep,numeric', [(False, ' ', False), (True, ' ', False), (False, ',', True)])
+def test_ferv39k_layouts_and_labels(tmp_path, nested, sep, numeric):
+    r = make_ferv39k_tree(tmp_path, n_clips=14, nested=nested, sep=sep, numeric_labels=numeric)
+    tr, te = load_split('ferv39k', r, 'train'), load_split('ferv39k', r, 'test')
+    assert [i.video_id for i in te] == ['Daily/Surprise/0005', 'Action/Neutral/0010']
+    assert all(CLASSES[i.label] == i.video_id.split('/')[1] for i in tr + te)
+    assert not {i.video_id for i in tr} & {i.video_id for i in te} and len(tr) + len(te) == 14
+    np.testing.assert_array_equal(encoded_frame_numbers(open_reader(te[0]).read([9, 0])), [9, 0])
+
+
+def test_generic_options(tmp_path):
+    r = make_generic_tree(tmp_path, n_clips=10, label_style='one')
+    assert [i.label for i in load_split('generic', r, 'test')] == [4, 2]
+    (r/'all.csv').write_text('video_id,path,label,split\nA,frames/clip_000,Happy,train\nB,videos/clip_001.mp4,sad,test\n')
+    assert [(i.video_id, i.label, i.media) for i in load_split('generic', r, 'test', annotations='all.csv')] == [('B', 1, 'video')]
+    assert [i.video_id for i in load_split('generic', r, 'train', annotations=str(r/'{split}.csv'))][:1] == ['frames/clip_000']
+    z = make_generic_tree(tmp_path/'z', n_clips=10, label_style='zero', media=('frames',))
+    assert [i.label for i in load_split('generic', z, 'train', label_base=0)][:3] == [0, 1, 2]
+    with pytest.raises(DataError, match=r"train.csv:2: unknown label '0'"): load_split('generic', z, 'train')
+
+
+# ---- bad input: each raises a DataError naming the file --------------------------------------------------------
+
+def test_wrong_roots_name_expected_folders(tmp_path):
+    with pytest.raises(DataError, match='expected the folders EmoLabel_DataSplit/ and Clip/clip_224x224/'): load_split('dfew', tmp_path/'nope', 'train')
+    with pytest.raises(DataError, match='expected the folders 2_ClipsforFaceCrop/ and 4_setups/All_scenes/'): load_split('ferv39k', tmp_path, 'train')
+    with pytest.raises(DataError, match=r'train.csv: annotation CSV missing'): load_split('generic', tmp_path, 'train')
+
+
+def test_missing_split_file(dfew):
+    (dfew/SPLIT.format('test', 4)).unlink()
+    with pytest.raises(DataError, match=r'set_4.csv: DFEW split file missing'): load_split('dfew', dfew, 'test', 4)
+
+
+@pytest.mark.parametrize('row,msg', [('x7,1', "set_1.csv:4: malformed row 'x7,1'"), ('7', "set_1.csv:4: malformed row '7'"),
+                                     ('7,8', "set_1.csv:4: unknown label '8'"), ('7,Contempt', "set_1.csv:4: unknown label 'Contempt'"),
+                                     ('6,6', "set_1.csv:4: video id '00006' listed twice .first at line 3.")])
+def test_bad_rows_name_file_and_line(dfew, row, msg):
+    p = dfew/SPLIT.format('test', 1)
+    p.write_text(p.read_text() + row + '\n')
+    with pytest.raises(DataError, match=msg): load_split('dfew', dfew, 'test', 1)
+
+
+def test_generic_bad_header_and_row(tmp_path):
+    r = make_generic_tree(tmp_path, n_clips=5, media=('frames',))
+    (r/'train.csv').write_text('file,emotion\nframes/clip_000,Happy\n')
+    with pytest.raises(DataError, match=r"train.csv:1: header 'file,emotion' lacks the columns path,label"): load_split('generic', r, 'train')
+    (r/'train.csv').write_text('path,label\nframes/clip_000\n')
+    with pytest.raises(DataError, match=r'train.csv:2: malformed row'): load_split('generic', r, 'train')
+
+
+def _break(root: Path):
+    "Damage a DFEW tree in every way a clip can be damaged; returns what check-data must say for each."
+    c = root/'Clip/clip_224x224'
+    shutil.rmtree(c/'00002')                                         # missing frame folder (no mp4 either)
+    (root/'Clip/original/00002.mp4').unlink()
+    for f in (c/'00003').iterdir(): f.unlink()                       # empty frame folder
+    (root/'Clip/original/00003.mp4').unlink()
+    for f in (c/'00004').iterdir(): f.write_bytes(b'\xff\xd8' + bytes(100) + b'\xff\xd9')  # corrupt JPEGs, headers intact
+    shutil.rmtree(c/'00005')                                         # no frames: falls back to its mp4, which is truncated
+    mp4 = root/'Clip/original/00005.mp4'; mp4.write_bytes(mp4.read_bytes()[:300])
+    return {'00002': r'00002: frame folder missing', '00003': r'00003: no frames', '00004': r'00004/\d{5}\.jpg: corrupt or unreadable image',
+            '00005': r'00005\.mp4: unreadable video', '00001': r'00001: clip too short: 8 frames, at least 16 asked'}
+
+
+def test_broken_clips_raise_naming_the_file(dfew):
+    expect = _break(dfew)
+    items = {i.video_id: i for f in (1, 2) for s in ('train', 'test') for i in load_split('dfew', dfew, s, f)}
+    for vid in ('00002', '00003', '00004', '00005'):
+        with pytest.raises(DataError, match=expect[vid]): VideoClipDataset([items[vid]], num_frames=4)[0]
+    with pytest.raises(DataError, match='00001: clip too short: 8 frames, at least 16 asked'):
+        VideoClipDataset([items['00001']], num_frames=4, min_frames=16)[0]
+
+
+def test_corrupt_and_truncated_files(tmp_path):
+    v = write_video(tmp_path/'a.mp4', 30)
+    (tmp_path/'junk.mp4').write_bytes(os.urandom(2000))
+    with pytest.raises(DataError, match='junk.mp4: unreadable video'): open_reader(tmp_path/'junk.mp4')
+    d = write_frames(tmp_path/'f', 4)
+    (d/'00002.jpg').write_bytes((d/'00002.jpg').read_bytes()[:60])
+    with pytest.raises(DataError, match='00002.jpg: corrupt or unreadable image'): open_reader(d).read([0, 1, 2])
+    (d/'00003.jpg').write_bytes(b'')
+    with pytest.raises(DataError, match='00003.jpg: empty image file'): open_reader(d).read([2])
+    assert open_reader(v).num_frames == 30
+
+
+# ---- skipping, never silently -----------------------------------------------------------------------------------
+
+def test_skip_mode_counts_and_reports(dfew):
+    _break(dfew)
+    items = [i for s in ('train', 'test') for i in load_split('dfew', dfew, s, 1)]
+    ds = VideoClipDataset(items, num_frames=4, size=16, on_error='skip', train=True)
+    for workers in (0, 2):
+        rep, n = SkipReport(), 0
+        for b in make_loader(ds, batch_size=3, shuffle=True, workers=workers):
+            rep.update(b); n += len(b['label'])
+            assert b['video'].shape[1:] == (4, 3, 16, 16) if len(b['label']) else True
+        assert (rep.count, n) == (4, 6)
+        assert sorted(v for v, _ in rep.items) == ['00002', '00003', '00004', '00005']
+        text = rep.format(epoch=1)
+        assert text.startswith('epoch 1: skipped 4 broken video(s)') and 'frame folder missing' in text
+    with pytest.raises(DataError):
+        for _ in make_loader(VideoClipDataset(items, num_frames=4, size=16), batch_size=3): pass
+
+
+def test_collate_all_skipped():
+    b = collate_clips([{'skipped': ('x', 'bad'), 'index': 0}])
+    assert b['label'].shape == (0,) and b['skipped'] == [('x', 'bad')] and b['video_id'] == []
+
+
+# ---- reproducibility and views ----------------------------------------------------------------------------------
+
+def _epoch_batches(ds, workers, epochs=2):
+    dl, out = make_loader(ds, batch_size=4, shuffle=True, workers=workers, seed=7), []
+    for e in range(epochs):
+        ds.set_epoch(e)
+        out.append({vid: v for b in dl for vid, v in zip(b['video_id'], b['video'])})
+    return out
+
+
+def test_reproducible_across_workers_and_epochs(dfew):
+    items = load_split('dfew', dfew, 'train', 1)
+    a = _epoch_batches(VideoClipDataset(items, num_frames=8, size=24, train=True, seed=1), workers=0)
+    b = _epoch_batches(VideoClipDataset(items, num_frames=8, size=24, train=True, seed=1), workers=2)
+    c = _epoch_batches(VideoClipDataset(items, num_frames=8, size=24, train=True, seed=2), workers=0)
+    same = lambda x, y: torch.allclose(x, y, atol=1e-4)          # (thread counts may change float rounding, not the draws)
+    for e in range(2):
+        assert a[e].keys() == b[e].keys() and all(same(a[e][k], b[e][k]) for k in a[e])   # workers do not matter
+    assert sum(same(a[0][k], a[1][k]) for k in a[0]) == 0     # the epoch changes the draws (also in persistent workers)
+    assert sum(same(a[0][k], c[0][k]) for k in a[0]) == 0     # and so does the seed
+
+
+def test_multi_view_clips_differ(dfew):
+    items = load_split('dfew', dfew, 'train', 1)
+    ds = VideoClipDataset(items, num_frames=8, train=True, views=4, transform=ident)
+    v = ds[len(items) - 1]['video']                                # 80 frames, 8 segments of 10
+    assert v.shape == (4, 8, 3, 32, 32)
+    nums = np.stack([encoded_frame_numbers(x) for x in v])
+    # frame numbers are encoded mod 64: compare with the indices the dataset says it drew
+    idx = ds.frame_indices(len(items) - 1, 80)
+    np.testing.assert_array_equal(nums, idx % 64)
+    assert all((idx[i] != idx[j]).all() for i in range(4) for j in range(i))
+    assert multi_view_indices(80, 8, 4, np.random.default_rng(0)).tolist() == multi_view_indices(80, 8, 4, np.random.default_rng(0)).tolist()
+    b = collate_clips([ds[0], ds[1]])
+    assert b['video'].shape == (2, 4, 8, 3, 32, 32)
+
+
+# ---- check-data -------------------------------------------------------------------------------------------------
+
+def test_check_data_collects_every_problem(dfew):
+    expect = _break(dfew)
+    p = dfew/SPLIT.format('train', 1)
+    p.write_text(p.read_text() + '3,3\n11,9\nbad row\n')
+    t = dfew/SPLIT.format('test', 1)
+    t.write_text(t.read_text() + '2,2\n')                           # 00002 also in fold 1's training set
+    rep = check_data('dfew', dfew, fold=1)
+    msgs = [str(e) for e in rep.problems]
+    for pat in expect.values(): assert any(re.search(pat, m) for m in msgs), (pat, msgs)
+    assert sum('00004/' in m for m in msgs) == 3     # first, middle and last frame decoded; the rest only header-checked
+    assert any(m.endswith(f"set_1.csv:10: video id '00003' listed twice (first at line 3)") for m in msgs), msgs
+    assert any("set_1.csv:11: unknown label '9'" in m for m in msgs)
+    assert any("set_1.csv:12: malformed row 'bad row'" in m for m in msgs)
+    assert any("set_1.csv:4: video id '00002' is in both the train and the test split of fold 1" in m for m in msgs), msgs
+    assert not rep.ok and rep.counts['fold1/test'] == [1, 1, 0, 0, 0, 1, 0]
+
+
+def test_check_data_cli(dfew, tmp_path):
+    rc, out = run_check(['--dataset', 'dfew', '--root', str(dfew), '--min-frames', '8'])
+    assert rc == 0 and 'OK: no problems found' in out and 'fold5/test' in out
+    rc, out = run_check(['--dataset', 'dfew', '--root', str(dfew), '--fold', '2'])
+    assert rc == 1 and '00001: clip too short: 8 frames, at least 16 asked' in out and 'fold1' not in out
+    rc, out = run_check(['--dataset', 'dfew', '--root', str(tmp_path/'nowhere')])
+    assert rc == 1 and 'not a DFEW root: expected the folders' in out
+    assert run_check(['--dataset', 'dfew'])[0] == 2
+    assert run_check(['--dataset', 'dfew', '--root', str(dfew), '--fold', '6'])[0] == 2
+    g = make_generic_tree(tmp_path/'g', n_clips=5, num_frames=16)
+    assert run_check(['--dataset', 'generic', '--root', str(g), '--full'])[0] == 0
+
+
+def test_check_data_subprocess(dfew):
+    _break(dfew)
+    env = dict(os.environ, PYTHONPATH=f'{REPO}{os.pathsep}{os.environ.get("PYTHONPATH", "")}')
+    exe = REPO/'.venv/bin/rdfer'
+    cmd = [str(exe)] if exe.exists() else [sys.executable, '-m', 'rdfer.cli']
+    p = subprocess.run(cmd + ['check-data', '--dataset', 'dfew', '--root', str(dfew), '--fold', '1', '--min-frames', '8'],
+                       capture_output=True, text=True, env=env, timeout=120)
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert '00004/00001.jpg: corrupt or unreadable image' in p.stdout and '6 problem(s):' in p.stdout
+
+
+def test_check_data_full_decodes_every_frame(dfew):
+    _break(dfew)
+    rep = check_data('dfew', dfew, fold=1, min_frames=8, full=True)
+    assert sum('00004/' in str(e) for e in rep.problems) == 32 and len(rep.problems) == 35
+    assert not any('header-checked' in n for n in rep.notes)

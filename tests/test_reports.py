@@ -1,0 +1,148 @@
+"""Reports: tables from fabricated run folders, and both papermill notebooks end to end on tiny real runs."""
+import csv, json, math, os, subprocess, sys
+from pathlib import Path
+import numpy as np
+import pytest
+from rdfer.reports import (REPORTED, Stat, aggregate, ablation_table, example_run, find_runs, main_table, per_class_table,
+                           robustness_table, run_inventory, scan_runs, smoke_runs, write_table)
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def rows_of(path):
+    return list(csv.DictReader(open(path)))
+
+
+# ---- unit tests on fabricated run folders ----
+
+def test_aggregation_is_mean_and_sample_std(tmp_path):
+    for f, (u, w) in enumerate([(51.0, 60.0), (55.0, 61.0), (56.5, 65.5), (48.25, 59.0)], 1):
+        example_run(tmp_path / f'f{f}', dataset='dfew', fold=f, uar=u, war=w, auroc=None)
+    row = main_table(find_runs(tmp_path), 'dfew')[-1]
+    uars, wars = [51.0, 55.0, 56.5, 48.25], [60.0, 61.0, 65.5, 59.0]
+    assert row['UAR'].mean == pytest.approx(sum(uars) / 4, abs=1e-12)
+    assert row['UAR'].std == pytest.approx(math.sqrt(sum((x - sum(uars) / 4) ** 2 for x in uars) / 3), abs=1e-12)
+    assert row['WAR'].std == pytest.approx(float(np.std(wars, ddof=1)), abs=1e-12)
+    assert (row['UAR'].n, row['runs'], row['last epoch']) == (4, 4, '2')
+    write_table(main_table(find_runs(tmp_path), 'dfew'), tmp_path / 'main', 'caption')
+    last = rows_of(tmp_path / 'main.csv')[-1]
+    assert float(last['UAR mean']) == row['UAR'].mean and float(last['UAR std']) == row['UAR'].std   # unrounded in CSV
+    assert f"{row['UAR'].mean:.2f} ± {row['UAR'].std:.2f} (n=4)" in (tmp_path / 'main.md').read_text()
+
+
+def test_single_run_and_missing_values():
+    assert str(aggregate([42.0])) == '42.00 (n=1)' and math.isnan(aggregate([42.0]).std)
+    assert aggregate([float('nan'), None, 0.5, 0.7]).n == 2
+    assert str(Stat(56.93)) == '56.93'
+
+
+def test_grouping_separates_strategies_noise_rates_and_design_switches(tmp_path):
+    specs = [('ce', 0.4, 1, {}), ('ce', 0.4, 2, {}), ('ce', 0.2, 1, {}), ('rdfer', 0.4, 1, {}), ('rdfer', 0.4, 1, {'cross_gate': False}),
+             ('rdfer', 0.4, 1, {'sequence_models': 1}), ('rdfer', 0.4, 1, {'resample': 'uniform'})]
+    for i, (s, nr, f, m) in enumerate(specs):
+        example_run(tmp_path / str(i), strategy=s, noise_rate=nr, fold=f, model=m, uar=10.0 * (i + 1))
+    runs = find_runs(tmp_path)
+    rob = robustness_table(runs)
+    assert [r['strategy'] for r in rob] == ['ce', 'rdfer']
+    assert rob[0]['UAR @ noise 0.4'].mean == 15.0 and rob[0]['UAR @ noise 0.4'].n == 2 and rob[0]['UAR @ noise 0.2'].mean == 30.0
+    assert rob[1]['UAR @ noise 0.4'].mean == 40.0 and rob[1]['UAR @ noise 0.2'].n == 0        # ablations stay out
+    abl = ablation_table(runs)
+    assert [r['design switch'] for r in abl] == ['full RDFER', 'uniform clips (no key-expression re-sampling)',
+                                                 'no cross-stream gate', 'one sequence model']
+    assert [r['UAR'].mean for r in abl] == [40.0, 70.0, 50.0, 60.0]
+
+
+def test_unfinished_runs_are_reported_not_dropped(tmp_path, capsys):
+    example_run(tmp_path / 'done')
+    example_run(tmp_path / 'killed', finished=False, epochs=5)
+    assert [r.path.name for r in find_runs(tmp_path)] == ['done']
+    assert 'killed' in capsys.readouterr().err
+    inv = run_inventory(scan_runs(tmp_path), tmp_path)
+    assert [(r['run'], r['status']) for r in inv] == [('done', 'finished'), ('killed', 'unfinished (4 of 5 epochs)')]
+
+
+def test_dataset_without_runs_shows_reported_rows_and_says_so(tmp_path):
+    example_run(tmp_path / 'synth')
+    runs = find_runs(tmp_path)
+    for ds in ('dfew', 'ferv39k'):
+        t = main_table(runs, ds)
+        published = [r for r in REPORTED if r['dataset'] == ds]
+        assert [r['method'] for r in t[:-1]] == [r['method'] for r in published]
+        assert all(r['source'].startswith('reported') for r in t[:-1])
+        assert t[-1]['source'] == 'no run found' and str(t[-1]['UAR']) == '–'
+        assert per_class_table(runs, ds)[-1]['source'] == 'no run found'
+    dfew = {r['method']: r for r in main_table(runs, 'dfew')}
+    assert (dfew['RDFER']['UAR'].mean, dfew['RDFER']['WAR'].mean) == (56.93, 69.73)
+    assert dfew['RDFER']['source'] == 'reported (as quoted by a later paper; T-BIOM 2025)'
+    assert 'RDFER' not in {r['method'] for r in main_table(runs, 'ferv39k')}
+
+
+# ---- end to end: tiny real runs, both notebooks through papermill ----
+
+@pytest.fixture(scope='session')
+def tiny_runs(tmp_path_factory):
+    base = tmp_path_factory.mktemp('reports')
+    env = dict(os.environ, RDFER_CACHE=str(base / 'cache'), OMP_NUM_THREADS='1', PYTHONUNBUFFERED='1', MPLBACKEND='Agg',
+               PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get('PYTHONPATH', ''))
+    env.pop('IN_TEST', None)
+    r = subprocess.run([sys.executable, '-c', f'from rdfer.reports import smoke_runs; smoke_runs({str(base / "runs")!r})'],
+                       env=env, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    return base, env
+
+
+def papermill(nb, base, env, figures, *params):
+    out = base / f'{nb}.out.ipynb'
+    r = subprocess.run([str(BIN / 'papermill'), str(ROOT / 'nbs' / f'{nb}.ipynb'), str(out), '-p', 'runs_dir', str(base / 'runs'),
+                        '-p', 'figures_dir', str(figures), *params, '--cwd', str(base)], env=env, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-4000:]
+
+
+def final_metrics(base):
+    return {p.parent.name: json.loads(p.read_text()) for p in sorted((base / 'runs').glob('*/final_metrics.json'))}
+
+
+def test_tables_notebook(tiny_runs):
+    base, env = tiny_runs
+    figures = base / 'tables_out'
+    papermill('tables', base, env, figures)
+    stems = ['runs', 'main_dfew', 'main_ferv39k', 'main_synth', 'per_class_dfew', 'per_class_ferv39k', 'per_class_synth',
+             'ablation', 'robustness', 'noise_detection']
+    for stem in stems:
+        for ext in ('.md', '.csv'): assert (figures / f'{stem}{ext}').stat().st_size > 0, stem + ext
+    for ext in ('.png', '.svg'): assert (figures / f'robustness{ext}').stat().st_size > 0
+    fm = final_metrics(base)
+    assert sorted(fm) == ['synth_n0.4_ce_f1', 'synth_n0.4_rdfer_f1', 'synth_n0.4_rdfer_f2']
+    by = {'ce': [fm['synth_n0.4_ce_f1']], 'rdfer': [fm['synth_n0.4_rdfer_f1'], fm['synth_n0.4_rdfer_f2']]}
+    rob = {r['strategy']: r for r in rows_of(figures / 'robustness.csv')}
+    assert sorted(rob) == ['ce', 'rdfer']
+    for s, finals in by.items():
+        for col, get in (('UAR', lambda f: f['last']['uar']), ('WAR', lambda f: f['last']['war']),
+                         ('noise AUROC', lambda f: f['noise_detection']['auroc'])):
+            vals = [get(f) for f in finals]
+            assert float(rob[s][f'{col} @ noise 0.4 mean']) == pytest.approx(float(np.mean(vals)), abs=1e-12), (s, col)
+            assert rob[s][f'{col} @ noise 0.4 n'] == str(len(vals))
+            if len(vals) > 1: assert float(rob[s][f'{col} @ noise 0.4 std']) == pytest.approx(float(np.std(vals, ddof=1)), abs=1e-12)
+    main = {r['method']: r for r in rows_of(figures / 'main_synth.csv')}
+    row = main['this package: rdfer / rdfer / noise 0.4']
+    assert float(row['UAR mean']) == pytest.approx(np.mean([f['last']['uar'] for f in by['rdfer']]), abs=1e-12)
+    assert float(row['WAR mean']) == pytest.approx(np.mean([f['last']['war'] for f in by['rdfer']]), abs=1e-12)
+    assert row['runs'] == '2' and row['last epoch'] == str(by['rdfer'][0]['last']['epoch'])
+    pc = {r['method']: r for r in rows_of(figures / 'per_class_synth.csv')}['this package: rdfer / ce / noise 0.4']
+    assert float(pc['Happy mean']) == pytest.approx(fm['synth_n0.4_ce_f1']['last']['per_class_recall'][0], abs=1e-12) \
+        or (pc['Happy mean'] == 'nan' and math.isnan(fm['synth_n0.4_ce_f1']['last']['per_class_recall'][0]))
+    dfew = (figures / 'main_dfew.md').read_text()
+    assert dfew.startswith('Table: ') and 'no run found' in dfew and '| RDFER | T-BIOM 2025 |' in dfew and '56.93' in dfew
+
+
+def test_agreement_analysis_notebook(tiny_runs):
+    base, env = tiny_runs
+    figures = base / 'analysis_out'
+    papermill('agreement_analysis', base, env, figures, '-p', 'noise_rate', '0.4')
+    stems = ['agreement_ce_noise0.4', 'agreement_rdfer_noise0.4', 'categories_rdfer_noise0.4', 'roc_noise0.4',
+             'resampling_example_noise0.4', 'confusion_noise0.4']
+    for stem in stems:
+        assert (figures / f'{stem}.png').read_bytes()[:4] == b'\x89PNG', stem
+        assert b'<svg' in (figures / f'{stem}.svg').read_bytes()[:2000], stem
+    assert sorted(p.stem for p in figures.glob('*.png')) == sorted(stems)

@@ -1,0 +1,117 @@
+"""End-to-end checks of the training engine: the CLI, kill-and-resume, DDP on the CPU, papermill, bad input."""
+import csv, json, os, signal, subprocess, sys, time
+from pathlib import Path
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+TIME_COLS = {'epoch_time_s', 'videos_per_s', 'lr'}
+
+
+@pytest.fixture(scope='module')
+def env(tmp_path_factory):
+    e = dict(os.environ, RDFER_CACHE=str(tmp_path_factory.mktemp('cache')), PYTHONUNBUFFERED='1', OMP_NUM_THREADS='1')
+    return e
+
+
+def train_cmd(out, *extra):
+    return [sys.executable, '-m', 'rdfer.train', '--preset', 'tiny', '--out-dir', str(out), '--no-progress', *extra]
+
+
+def metrics(run):
+    rows = list(csv.DictReader(open(run / 'metrics.csv')))
+    return [{k: v for k, v in r.items() if k not in TIME_COLS} for r in rows]
+
+
+def final(run):
+    return json.loads((run / 'final_metrics.json').read_text())
+
+
+def test_cli_run_writes_every_file(tmp_path, env):
+    r = subprocess.run(train_cmd(tmp_path / 'run'), env=env, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert 'last epoch UAR' in r.stdout
+    for f in ('config.json', 'environment.json', 'metrics.csv', 'final_metrics.json', 'predictions.csv', 'agreement.csv'):
+        assert (tmp_path / 'run' / f).exists(), f
+    env_rec = json.loads((tmp_path / 'run' / 'environment.json').read_text())
+    assert env_rec['packages']['torch'] and env_rec['world_size'] == 1
+
+
+def test_kill_and_resume_matches_uninterrupted(tmp_path, env):
+    extra = ['--epochs', '4']
+    full = subprocess.run(train_cmd(tmp_path / 'full', *extra), env=env, capture_output=True, text=True, timeout=600)
+    assert full.returncode == 0, full.stderr
+    run = tmp_path / 'killed'
+    proc = subprocess.Popen(train_cmd(run, *extra), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 600
+    while not (run / 'checkpoints' / 'epoch_002.pt').exists():
+        assert proc.poll() is None, f'run ended before it could be killed: {proc.stderr.read()}'
+        assert time.time() < deadline
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL); proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    assert not (run / 'final_metrics.json').exists()
+    resumed = subprocess.run(train_cmd(run, *extra), env=env, capture_output=True, text=True, timeout=600)
+    assert resumed.returncode == 0, resumed.stderr
+    assert 'resuming' in resumed.stdout + resumed.stderr
+    assert metrics(run) == metrics(tmp_path / 'full')
+    assert final(run)['last'] == final(tmp_path / 'full')['last']
+
+
+def test_ddp_two_processes_match_one(tmp_path, env):
+    extra = ['--strategy', 'ce', '--epochs', '2']
+    one = subprocess.run(train_cmd(tmp_path / 'one', *extra), env=env, capture_output=True, text=True, timeout=600)
+    assert one.returncode == 0, one.stderr
+    cmd = [str(BIN / 'torchrun'), '--standalone', '--nproc_per_node', '2', '-m', 'rdfer.train', '--preset', 'tiny',
+           '--out-dir', str(tmp_path / 'two'), '--no-progress', *extra]
+    two = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    assert two.returncode == 0, two.stderr[-3000:]
+    assert json.loads((tmp_path / 'two' / 'environment.json').read_text())['world_size'] == 2
+    a, b = final(tmp_path / 'one')['last'], final(tmp_path / 'two')['last']
+    assert a['confusion'] == b['confusion']
+    la = [float(r['train_loss']) for r in metrics(tmp_path / 'one')]
+    lb = [float(r['train_loss']) for r in metrics(tmp_path / 'two')]
+    assert la == pytest.approx(lb, rel=1e-3, abs=1e-4)
+
+
+def test_bad_parameters_fail_before_work(tmp_path, env):
+    for args, msg in ((['--dataset', 'affectnet'], 'invalid choice'), (['--fold', '6'], 'fold must be 1..5'),
+                      (['--dataset', 'dfew'], 'data_root is required'),
+                      (['--dataset', 'dfew', '--data-root', str(tmp_path / 'nope')], 'does not exist')):
+        t0 = time.time()
+        r = subprocess.run([sys.executable, '-m', 'rdfer.train', *args, '--out-dir', str(tmp_path / 'x')], env=env,
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 2 and msg in r.stderr, (args, r.stderr)
+        assert not (tmp_path / 'x').exists()
+
+
+def test_non_finite_loss_stops_with_epoch_and_step(tmp_path, env, monkeypatch):
+    import torch
+    import rdfer.train as T
+    monkeypatch.setenv('RDFER_CACHE', env['RDFER_CACHE'])
+    cfg = T.config_from_params('synth', 'tiny', out_dir=str(tmp_path / 'nan'), epochs=3)
+    real = T.train_one_epoch
+    def poisoned(model, strategy, loader, optimizer, schedule, epoch, *a, **k):
+        if epoch == 2:
+            for p in model.parameters(): p.data.fill_(float('nan'))
+        return real(model, strategy, loader, optimizer, schedule, epoch, *a, **k)
+    monkeypatch.setattr(T, 'train_one_epoch', poisoned)
+    with pytest.raises(T.NonFiniteLoss, match='epoch 2, step 0'):
+        T.train(cfg, progress=False)
+    ck = sorted((tmp_path / 'nan' / 'checkpoints').glob('*.pt'))
+    assert [p.name for p in ck] == ['epoch_001.pt']
+    state = torch.load(ck[0], weights_only=False)
+    assert all(torch.isfinite(v).all() for v in state['model'].values() if v.is_floating_point())
+
+
+def test_papermill_train_notebook(tmp_path, env):
+    out = tmp_path / 'out.ipynb'
+    r = subprocess.run([str(BIN / 'papermill'), str(ROOT / 'nbs' / 'train.ipynb'), str(out), '-p', 'preset', 'tiny',
+                        '-p', 'out_dir', str(tmp_path / 'run'), '--cwd', str(tmp_path)], env=env,
+                       capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr[-3000:]
+    for f in ('config.json', 'environment.json', 'metrics.csv', 'final_metrics.json', 'predictions.csv', 'agreement.csv'):
+        assert (tmp_path / 'run' / f).exists(), f
+    nb = json.loads(out.read_text())
+    images = [o for c in nb['cells'] for o in c.get('outputs', []) if 'image/png' in o.get('data', {})]
+    assert len(images) >= 2    # learning curves, recall + confusion
