@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$(mktemp -d)
-.venv/bin/jupyter nbconvert --to markdown --execute nbs/index.ipynb --output-dir "$out" --output README --log-level WARN --TagRemoveInputPreprocessor.remove_input_tags=remove_input
+.venv/bin/jupyter nbconvert --to markdown --execute nbs/index.ipynb --output-dir "$out" --output README --log-level WARN --TagRemovePreprocessor.remove_input_tags=remove_input
 # drop the notebook's front matter cell marks nbconvert leaves (none expected) and keep files tidy
 if [ "${1:-}" = "--check" ]; then
   if ! diff -q "$out/README.md" README.md >/dev/null; then
