@@ -14,10 +14,10 @@ import torch.nn.functional as F
 # %% auto #0
 __all__ = ['CLEAN', 'HARD', 'NOISY', 'UNDECIDED', 'CATEGORY_NAMES', 'STRATEGIES', 'NOISY_SCORES', 'STRATEGY_CLASSES', 'Agreement',
            'clip_agreement', 'categorise', 'AgreementMemory', 'LossMixture', 'fit_loss_mixture', 'StrategyConfig',
-           'Decision', 'Strategy', 'LabelSmoothing', 'small_loss_keep_fraction', 'SmallLoss', 'LossMixtureSelection',
-           'agreement_noisy_score', 'AgreementWeighting', 'build_strategy', 'auroc', 'roc_curve',
-           'noise_detection_report', 'truth_groups', 'plot_agreement_histogram', 'read_agreement_records',
-           'benchmark_agreement']
+           'Decision', 'Strategy', 'LabelSmoothing', 'small_loss_keep_fraction', 'SmallLoss', 'fit_mixtures',
+           'mixture_posterior', 'LossMixtureSelection', 'ClassLossMixture', 'agreement_noisy_score',
+           'AgreementWeighting', 'build_strategy', 'auroc', 'roc_curve', 'noise_detection_report', 'truth_groups',
+           'plot_agreement_histogram', 'read_agreement_records', 'benchmark_agreement']
 
 # %% ../nbs/05_agreement.ipynb #5861f4bd
 @dataclass
@@ -142,7 +142,7 @@ def fit_loss_mixture(losses, iters: int = 100, reg_covar: float = 5e-4, tol: flo
     return LossMixture(mu[o].tolist(), var[o].tolist(), w[o].tolist(), lo, hi)
 
 # %% ../nbs/05_agreement.ipynb #93dc6acf
-STRATEGIES = ('ce', 'label_smoothing', 'small_loss', 'loss_mixture', 'rdfer')
+STRATEGIES = ('ce', 'label_smoothing', 'small_loss', 'loss_mixture', 'class_mixture', 'rdfer')
 NOISY_SCORES = ('margin', 'support_agreement', 'soft_support_agreement')
 
 @dataclass
@@ -150,12 +150,16 @@ class StrategyConfig:
     "The training objective: which strategy and its options (see the chapter text for each)."
     name: str = 'rdfer'
     smoothing: float = 0.1                # label_smoothing
-    warmup_epochs: int = 5                # rdfer: no categories in epochs 1..warmup; loss_mixture: first fit at its end
+    warmup_epochs: int = 5                # rdfer: no categories in epochs 1..warmup (at least, with warmup='fit'); loss_mixture: first fit at its end
+    warmup: str = 'epochs'                # rdfer: 'epochs' (a fixed count) or 'fit' (until the fit of the given labels levels off)
+    fit_tolerance: float = 0.02           # warmup='fit': over when an epoch raises training accuracy by less than this
+    max_warmup_epochs: int = 10           # warmup='fit': over after this many epochs in any case
     tau_a: float = 0.75
     tau_s: float = 0.5
     w_hard: float = 1.5
     w_noisy: float = 0.2
     relabel: bool = False
+    decision: str = 'thresholds'          # rdfer: 'thresholds' (tau_a, tau_s) or 'mixture' (per-class mixture on the noisy score)
     relabel_margin: float = 0.5
     ema_momentum: float | None = None     # None: no moving average over epochs
     opposite: bool = False
@@ -173,7 +177,8 @@ class StrategyConfig:
 
     def __post_init__(self):
         for opt, val, allowed in (('name', self.name, STRATEGIES), ('agreement_source', self.agreement_source, ('detail', 'views')),
-                                  ('noisy_score', self.noisy_score, NOISY_SCORES), ('normalise', self.normalise, ('weights', 'batch'))):
+                                  ('noisy_score', self.noisy_score, NOISY_SCORES), ('normalise', self.normalise, ('weights', 'batch')),
+                                  ('warmup', self.warmup, ('epochs', 'fit')), ('decision', self.decision, ('thresholds', 'mixture'))):
             if val not in allowed: raise ValueError(f'StrategyConfig.{opt}={val!r}; expected one of {", ".join(allowed)}')
         if not 0 <= self.forget_rate < 1: raise ValueError(f'StrategyConfig.forget_rate={self.forget_rate}; expected [0, 1)')
         if self.agreement_source == 'views' and self.views < 2: raise ValueError(f'StrategyConfig.views={self.views}; expected >= 2')
@@ -199,6 +204,7 @@ class Strategy:
     def __init__(self, cfg: StrategyConfig):
         self.cfg = cfg
         self.memory = AgreementMemory(cfg.ema_momentum) if cfg.ema_momentum is not None else None
+        self.fit_history, self.active_from = [], None     # training accuracy per epoch; first epoch after the warm-up ('fit')
 
     @property
     def needs_views(self) -> int:
@@ -246,25 +252,37 @@ class Strategy:
         agr = self.agreement(out, labels, video_ids, view_logits)
         d = self.decide(loss, labels, agr, video_ids, epoch)
         d = Decision(*(t.to(logits.device) for t in (d.weight.float(), d.target.long(), d.category, d.noisy_score, d.noisy_decision)))
-        return self.objective(out, labels, d), self.records(loss, agr, d)
+        return self.objective(out, labels, d), self.records(loss, agr, d, logits.detach().argmax(-1))
 
-    def records(self, loss, agr: Agreement | None, d: Decision) -> dict:
+    def records(self, loss, agr: Agreement | None, d: Decision, pred=None) -> dict:
         nan = torch.full_like(loss, float('nan'))
-        rec = dict(loss=loss,
+        rec = dict(loss=loss, **({} if pred is None else {'pred': pred}),
                    agreement=nan if agr is None else agr.vote_agreement, support=nan if agr is None else agr.label_support,
                    soft_agreement=nan if agr is None else agr.soft_agreement,
                    mode=torch.full_like(d.target, -1) if agr is None else agr.mode, margin=nan if agr is None else agr.margin,
                    category=d.category, weight=d.weight, noisy_score=d.noisy_score, noisy_decision=d.noisy_decision)
         return {k: v.detach().cpu() for k, v in rec.items()}
 
+    def warmed_up(self, epoch: int) -> bool:
+        "Is the warm-up over in `epoch`? A fixed count of epochs, or (warmup='fit') until the fit levels off."
+        if self.cfg.warmup == 'epochs': return epoch > self.cfg.warmup_epochs
+        return self.active_from is not None and epoch >= self.active_from
+
     def end_epoch(self, epoch: int, rows: list[dict] | None = None) -> None:
         "Book-keeping at the end of an epoch; `rows` are the epoch's records from every process (training engine)."
+        if self.cfg.warmup != 'fit' or self.active_from is not None or not rows or 'pred' not in rows[0]: return
+        self.fit_history.append(float(np.mean([int(r['pred']) == int(r['given_label']) for r in rows])))
+        h, cfg = self.fit_history, self.cfg
+        level = len(h) >= 2 and h[-1] - h[-2] < cfg.fit_tolerance
+        if epoch >= cfg.max_warmup_epochs or (epoch >= cfg.warmup_epochs and level): self.active_from = epoch + 1
 
     def state_dict(self) -> dict:
-        return {'name': self.cfg.name, 'memory': None if self.memory is None else self.memory.state_dict()}
+        return {'name': self.cfg.name, 'memory': None if self.memory is None else self.memory.state_dict(),
+                'fit_history': list(self.fit_history), 'active_from': self.active_from}
 
     def load_state_dict(self, state: dict) -> None:
         if state['name'] != self.cfg.name: raise ValueError(f"checkpoint holds strategy {state['name']!r}, not {self.cfg.name!r}")
+        self.fit_history, self.active_from = list(state.get('fit_history', [])), state.get('active_from')
         if state.get('memory') is not None:
             if self.memory is None: self.memory = AgreementMemory()
             self.memory.load_state_dict(state['memory'])
@@ -289,39 +307,71 @@ class SmallLoss(Strategy):
         return Decision(trusted.float(), labels, torch.where(trusted, CLEAN, NOISY).to(labels), loss, (~trusted).long())
 
 # %% ../nbs/05_agreement.ipynb #f2c34b1e
+def fit_mixtures(scores, keys: list) -> dict:
+    "One two-component mixture (`fit_loss_mixture`) per distinct key that has at least 2 scores."
+    scores, keys = torch.as_tensor(scores, dtype=torch.float64).cpu(), list(keys)
+    out = {}
+    for k in sorted(set(keys)):
+        sel = torch.tensor([x == k for x in keys], dtype=torch.bool)
+        if sel.sum() >= 2: out[k] = fit_loss_mixture(scores[sel])
+    return out
+
+def mixture_posterior(mixtures: dict, scores, keys: list) -> torch.Tensor:
+    "Posterior of the low component under the mixture of each sample's key (1 where its key has none)."
+    scores, keys, out = torch.as_tensor(scores, dtype=torch.float64).cpu(), list(keys), torch.ones(len(keys))
+    for k, m in mixtures.items():
+        sel = torch.tensor([x == k for x in keys], dtype=torch.bool)
+        if sel.any(): out[sel] = m.posterior_clean(scores[sel])
+    return out
+
 class LossMixtureSelection(Strategy):
     "Trust the samples that last epoch's two-component loss mixture puts in the low-loss component."
+    per_class = False          # ClassLossMixture: one mixture per given class
+
     def __init__(self, cfg):
         super().__init__(cfg)
-        self.epoch_losses, self.p_clean, self.mixture = {}, {}, None
+        self.epoch_losses, self.p_clean, self.mixtures = {}, {}, {}
+
+    def _keys(self, labels) -> list[int]: return [int(y) if self.per_class else -1 for y in labels]
+
+    def posterior(self, losses, labels) -> torch.Tensor:
+        "Posterior of the low-loss component, under the mixture of each sample's class (1 where there is none)."
+        return mixture_posterior(self.mixtures, losses, self._keys(labels))
 
     def decide(self, loss, labels, agreement, video_ids, epoch):
-        self.epoch_losses.update(zip(video_ids, loss.tolist()))
-        if self.mixture is None:
+        self.epoch_losses.update(zip(video_ids, zip(loss.tolist(), labels.tolist())))
+        if not self.mixtures:
             return Decision(torch.ones_like(loss), labels, torch.full_like(labels, UNDECIDED), loss, torch.zeros_like(labels))
-        fresh = self.mixture.posterior_clean(loss.cpu())
+        fresh = self.posterior(loss, labels.tolist())
         p = torch.tensor([self.p_clean.get(v, float('nan')) for v in video_ids])
         p = torch.where(p.isnan(), fresh, p).to(loss.device)
         trusted = p > self.cfg.p_threshold
         return Decision(trusted.float(), labels, torch.where(trusted, CLEAN, NOISY).to(labels), 1 - p, (~trusted).long())
 
     def end_epoch(self, epoch, rows: list[dict] | None = None):
-        "Fit the mixture to this epoch's losses (once warm-up is over) and forget them; `rows`: records of all processes."
-        if rows: self.epoch_losses = {r['video_id']: float(r['loss']) for r in rows}
+        "Fit the mixture(s) to this epoch's losses (once warm-up is over) and forget them; `rows`: records of all processes."
+        super().end_epoch(epoch, rows)
+        if rows: self.epoch_losses = {r['video_id']: (float(r['loss']), int(r['given_label'])) for r in rows}
         if epoch >= self.cfg.warmup_epochs and len(self.epoch_losses) >= 2:
-            ids, losses = list(self.epoch_losses), torch.tensor(list(self.epoch_losses.values()))
-            self.mixture = fit_loss_mixture(losses)
-            self.p_clean = dict(zip(ids, self.mixture.posterior_clean(losses).tolist()))
+            ids = list(self.epoch_losses)
+            losses = torch.tensor([l for l, _ in self.epoch_losses.values()], dtype=torch.float64)
+            labels = [y for _, y in self.epoch_losses.values()]
+            self.mixtures = fit_mixtures(losses, self._keys(labels))
+            self.p_clean = dict(zip(ids, self.posterior(losses, labels).tolist()))
         self.epoch_losses = {}
 
     def state_dict(self):
-        return {**super().state_dict(), 'epoch_losses': dict(self.epoch_losses), 'p_clean': dict(self.p_clean),
-                'mixture': None if self.mixture is None else asdict(self.mixture)}
+        return {**super().state_dict(), 'epoch_losses': {v: list(x) for v, x in self.epoch_losses.items()}, 'p_clean': dict(self.p_clean),
+                'mixtures': {str(k): asdict(m) for k, m in self.mixtures.items()}}
 
     def load_state_dict(self, state):
         super().load_state_dict(state)
-        self.epoch_losses, self.p_clean = dict(state['epoch_losses']), dict(state['p_clean'])
-        self.mixture = None if state['mixture'] is None else LossMixture(**state['mixture'])
+        self.epoch_losses, self.p_clean = {v: tuple(x) for v, x in state['epoch_losses'].items()}, dict(state['p_clean'])
+        self.mixtures = {int(k): LossMixture(**m) for k, m in state['mixtures'].items()}
+
+class ClassLossMixture(LossMixtureSelection):
+    "IntraClass-divide: one two-component loss mixture per given class instead of one shared by all classes."
+    per_class = True
 
 # %% ../nbs/05_agreement.ipynb #d0846374
 def agreement_noisy_score(agreement: Agreement, kind: str = 'margin') -> torch.Tensor:
@@ -332,15 +382,28 @@ def agreement_noisy_score(agreement: Agreement, kind: str = 'margin') -> torch.T
 
 class AgreementWeighting(Strategy):
     "RDFER (reconstruction): up-weight hard samples, down-weight or relabel noisy ones, by clip agreement."
+    def __init__(self, cfg):
+        super().__init__(cfg)
+        self.mixtures = {}        # decision='mixture': given class -> mixture of last epoch's noisy scores
+
+    def noisy_against(self, agreement, labels, score) -> torch.Tensor:
+        "Do the clips agree against the label? (A >= tau_a and mode != label, or the high component of the class's score mixture)"
+        if self.cfg.decision == 'mixture' and self.mixtures:
+            p_noisy = 1 - mixture_posterior(self.mixtures, score, labels.tolist()).to(score.device)
+            return (p_noisy > 0.5) & (agreement.mode != labels)
+        return (agreement.vote_agreement >= self.cfg.tau_a) & (agreement.mode != labels)
+
     def decide(self, loss, labels, agreement, video_ids, epoch):
         cfg = self.cfg
         if agreement is None:
             raise ValueError("strategy 'rdfer' needs clip predictions: the model returned clip_logits=None; "
                              "use a model with a detail stream or agreement_source='views'")
         score = agreement_noisy_score(agreement, cfg.noisy_score)
-        if epoch <= cfg.warmup_epochs:
+        if not self.warmed_up(epoch):
             return Decision(torch.ones_like(loss), labels, torch.full_like(labels, UNDECIDED), score, torch.zeros_like(labels))
-        cat = categorise(agreement, labels, cfg.tau_a, cfg.tau_s, cfg.opposite)
+        against = self.noisy_against(agreement, labels, score)
+        cat = torch.where(against, HARD if cfg.opposite else NOISY, NOISY if cfg.opposite else HARD).to(labels)
+        cat = torch.where(agreement.label_support >= cfg.tau_s, torch.full_like(labels, CLEAN), cat)
         weight = torch.tensor([1.0, cfg.w_hard, cfg.w_noisy], device=loss.device)[cat]
         target = labels
         if cfg.relabel:
@@ -348,9 +411,23 @@ class AgreementWeighting(Strategy):
             target, weight = torch.where(flip, agreement.mode, labels), torch.where(flip, 1.0, weight)
         return Decision(weight, target, cat, score, (cat == NOISY).long())
 
+    def end_epoch(self, epoch, rows: list[dict] | None = None):
+        "Warm-up book-keeping; with decision='mixture', fit one mixture per given class to the epoch's noisy scores."
+        super().end_epoch(epoch, rows)
+        if self.cfg.decision == 'mixture' and rows and self.warmed_up(epoch + 1):
+            self.mixtures = fit_mixtures([float(r['noisy_score']) for r in rows], [int(r['given_label']) for r in rows])
+
+    def state_dict(self):
+        return {**super().state_dict(), 'mixtures': {str(k): asdict(m) for k, m in self.mixtures.items()}}
+
+    def load_state_dict(self, state):
+        super().load_state_dict(state)
+        self.mixtures = {int(k): LossMixture(**m) for k, m in state.get('mixtures', {}).items()}
+
 # %% ../nbs/05_agreement.ipynb #cb9a6015
 STRATEGY_CLASSES = {'ce': Strategy, 'label_smoothing': LabelSmoothing, 'small_loss': SmallLoss,
-                    'loss_mixture': LossMixtureSelection, 'rdfer': AgreementWeighting}
+                    'loss_mixture': LossMixtureSelection, 'class_mixture': ClassLossMixture,
+                    'rdfer': AgreementWeighting}
 
 def build_strategy(cfg: StrategyConfig | dict | str) -> Strategy:
     "The strategy named by `cfg.name`, configured by `cfg` (a `StrategyConfig`, a dict of its fields, or a name)."

@@ -38,6 +38,7 @@ class ModelConfig:
     heads: int = 8                     # heads of the gated self-attention
     num_classes: int = NUM_CLASSES
     resample: str = 'key'              # 'key' (key-expression centres) | 'uniform' (K evenly spaced centres)
+    centres: str = 'principal'         # 'principal' (k frames where the principal expression is most probable) | 'class_peaks'
     label_guided: bool = False         # training only: centres where the labelled class is most probable
     streams: str = 'both'              # 'both' | 'synopsis' | 'detail' (ablations)
     cross_gate: bool = True            # the synopsis channel gate on the detail stream
@@ -54,7 +55,7 @@ class ModelConfig:
             if getattr(self, name) not in options:
                 raise ValueError(f'ModelConfig.{name}={getattr(self, name)!r}; allowed: {", ".join(map(str, options))}')
         allowed('variant', VARIANTS); allowed('encoder', FRAME_ENCODERS); allowed('clip_encoder', CLIP_ENCODERS)
-        allowed('resample', ('key', 'uniform')); allowed('streams', ('both', 'synopsis', 'detail'))
+        allowed('resample', ('key', 'uniform')); allowed('centres', ('principal', 'class_peaks')); allowed('streams', ('both', 'synopsis', 'detail'))
         allowed('sequence_models', (1, 2))
         for n in ('num_frames', 'synopsis_frames', 'num_clips', 'clip_len', 'clip_stride', 'hidden', 'heads', 'num_classes'):
             if getattr(self, n) < 1: raise ValueError(f'ModelConfig.{n}={getattr(self, n)} must be >= 1')
@@ -87,10 +88,12 @@ def _take_ranked(order: torch.Tensor, k: int) -> torch.Tensor:
     "The first k columns of a ranking, repeating it when k exceeds its length."
     return order.repeat(1, math.ceil(k / order.shape[1]))[:, :k]
 
-def key_expression_centres(frame_probs: torch.Tensor, k: int, labels: torch.Tensor | None = None) -> torch.Tensor:
-    "Synopsis positions (B, k), in time order, where the k most confident classes peak (or the label is most probable)."
+def key_expression_centres(frame_probs: torch.Tensor, k: int, labels: torch.Tensor | None = None,
+                           rule: str = 'principal') -> torch.Tensor:
+    "Synopsis positions (B, k), in time order: where the principal expression (or the label) is most probable, or the k classes peak."
     b, ts, c = frame_probs.shape
     p = frame_probs.detach().float().nan_to_num(nan=-1.0)   # a diverged model (NaN) must still give valid positions
+    if labels is None and rule == 'principal': labels = p.amax(1).argmax(1)      # the class with the highest peak
     if labels is not None:
         lp = p.gather(2, labels.long().view(b, 1, 1).expand(b, ts, 1)).squeeze(2)
         pos = _take_ranked(torch.sort(lp, dim=1, descending=True, stable=True).indices, k)
@@ -229,7 +232,7 @@ class RDFER(nn.Module):
         if cfg.resample == 'uniform' or frame_logits is None:
             return uniform_centres(batch, cfg.num_clips, num_frames, frame_logits.device if frame_logits is not None else None)
         guide = labels if (cfg.label_guided and self.training and labels is not None) else None
-        pos = key_expression_centres(frame_logits.detach().float().softmax(-1), cfg.num_clips, guide)
+        pos = key_expression_centres(frame_logits.detach().float().softmax(-1), cfg.num_clips, guide, cfg.centres)
         return synopsis_to_frame(pos, num_frames, cfg.synopsis_frames)
 
     def forward(self, video: torch.Tensor, labels: torch.Tensor | None = None) -> ModelOutput:

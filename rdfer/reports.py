@@ -11,14 +11,15 @@ import numpy as np
 from .core import CLASSES, DataError, atomic_write, atomic_write_json
 
 # %% auto #0
-__all__ = ['REPORTED', 'STRATEGY_ORDER', 'BEST', 'ABLATION_ORDER', 'DETECTION_FIGURES', 'Run', 'read_run', 'scan_runs',
-           'find_runs', 'example_run', 'ablation_label', 'config_signature', 'run_group_key', 'group_runs', 'Stat',
-           'aggregate', 'summarise', 'markdown_table', 'write_table', 'main_table', 'per_class_table', 'ablation_table',
-           'robustness_table', 'detection_table', 'run_inventory', 'read_records', 'data_root', 'run_truth',
-           'records_at', 'truth_arrays', 'save_figure', 'plot_agreement_by_category', 'category_fractions',
-           'plot_category_evolution', 'noisy_scores', 'plot_roc_curves', 'plot_resampling_example', 'load_run_model',
-           'resampling_example', 'plot_confusion_grid', 'summed_confusion', 'plot_robustness', 'smoke_runs',
-           'smoke_setup']
+__all__ = ['REPORTED', 'STRATEGY_ORDER', 'BEST', 'ABLATION_ORDER', 'DETECTION_FIGURES', 'DIFFICULTY_COLUMNS', 'NoiseLevel', 'Run',
+           'read_run', 'scan_runs', 'find_runs', 'example_run', 'ablation_label', 'config_signature', 'run_group_key',
+           'group_runs', 'Stat', 'aggregate', 'summarise', 'markdown_table', 'write_table', 'main_table',
+           'per_class_table', 'ablation_table', 'robustness_table', 'detection_table', 'run_inventory', 'read_records',
+           'data_root', 'run_truth', 'records_at', 'truth_arrays', 'difficulty_breakdown', 'difficulty_table',
+           'paired_table', 'localisation', 'uniform_localisation', 'localisation_table', 'plot_localisation',
+           'save_figure', 'plot_agreement_by_category', 'category_fractions', 'plot_category_evolution', 'noisy_scores',
+           'plot_roc_curves', 'plot_resampling_example', 'load_run_model', 'resampling_example', 'plot_confusion_grid',
+           'summed_confusion', 'plot_robustness', 'smoke_runs', 'smoke_setup']
 
 # %% ../nbs/12_reports.ipynb #35f3fb85
 _PUBLISHED = [  # method, venue/year, DFEW (UAR, WAR), FERV39K (UAR, WAR) -- shared/datasets.md
@@ -52,6 +53,21 @@ def _reported_rows() -> list[dict]:
 REPORTED = _reported_rows()
 
 # %% ../nbs/12_reports.ipynb #d431654f
+class NoiseLevel(float):
+    "A label-noise rate that also knows its kind; shown as '0.4' (symmetric) or '0.3 confusable'."
+    def __new__(cls, rate: float, kind: str = 'symmetric'):
+        obj = super().__new__(cls, float(rate)); obj.kind = kind if float(rate) > 0 else 'symmetric'
+        return obj
+    def __format__(self, spec: str) -> str:
+        s = float.__format__(float(self), spec)
+        return s if self.kind == 'symmetric' else f'{s} {self.kind}'
+    def __str__(self) -> str: return format(self, 'g')
+    __repr__ = __str__
+    def __eq__(self, other) -> bool: return float(self) == float(other) and self.kind == getattr(other, 'kind', 'symmetric')
+    def __ne__(self, other) -> bool: return not self == other
+    def __hash__(self) -> int: return hash((float(self), self.kind))
+    def __lt__(self, other) -> bool: return (float(self), self.kind) < (float(other), getattr(other, 'kind', 'symmetric'))
+
 @dataclass
 class Run:
     "A run folder read back: its configuration, its final metrics (None while unfinished) and its epoch rows."
@@ -74,9 +90,11 @@ class Run:
     @property
     def variant(self) -> str: return self.section('model').get('variant', 'rdfer')
     @property
-    def noise_rate(self) -> float | None:
-        "The injected label-noise rate of a synthetic-benchmark run (the benchmark's default 0 when unset); None otherwise."
-        return float(self.section('data').get('synth', {}).get('noise_rate', 0.0)) if self.dataset == 'synth' else None
+    def noise_rate(self) -> NoiseLevel | None:
+        "The injected label noise of a synthetic-benchmark run (rate and kind; the benchmark's default 0 when unset); None otherwise."
+        if self.dataset != 'synth': return None
+        s = self.section('data').get('synth', {})
+        return NoiseLevel(s.get('noise_rate', 0.0), s.get('noise_kind', 'symmetric'))
     @property
     def epochs_done(self) -> int: return int(self.metrics[-1]['epoch']) if self.metrics else 0
 
@@ -223,7 +241,7 @@ def write_table(rows: list[dict], stem, caption: str = '') -> tuple[Path, Path]:
     return md, write_csv(stem.with_suffix('.csv'), [_csv_row(r) for r in rows])
 
 # %% ../nbs/12_reports.ipynb #703fc41d
-STRATEGY_ORDER = ('ce', 'label_smoothing', 'small_loss', 'loss_mixture', 'rdfer')
+STRATEGY_ORDER = ('ce', 'label_smoothing', 'small_loss', 'loss_mixture', 'class_mixture', 'rdfer')
 BEST = 'best-epoch UAR (chosen on test split)'
 
 def _sort_key(key: tuple):
@@ -364,6 +382,118 @@ def truth_arrays(records: list[dict], truth: dict) -> tuple[list[dict], np.ndarr
 
 def _columns(rows: list[dict], names) -> dict:
     return {n: np.array([r.get(n, np.nan) for r in rows], dtype=np.float64) for n in names}
+
+# %% ../nbs/12_reports.ipynb #6009419d
+DIFFICULTY_COLUMNS = ('easy', 'hard', 'low_intensity', 'short_apex', 'occlusion', 'blur', 'confusable')
+
+def difficulty_breakdown(run: Run) -> dict | None:
+    "Clean-test accuracy (%) of a synthetic-benchmark run on easy and hard videos and per hardness factor; None without ground truth."
+    from rdfer.synth import read_metadata
+    from rdfer.train import read_csv
+    root = data_root(run)
+    if not (root / 'synth_meta.csv').exists() or not (run.path / 'predictions.csv').exists(): return None
+    meta = {m['video_id']: m for m in read_metadata(root)}
+    preds = [p for p in read_csv(run.path / 'predictions.csv') if p['video_id'] in meta]
+    def acc(keep) -> float:
+        ok = [p['label'] == p['pred'] for p in preds if keep(meta[p['video_id']])]
+        return 100 * float(np.mean(ok)) if ok else float('nan')
+    out = dict(easy=acc(lambda m: m['difficulty'] == 'easy'), hard=acc(lambda m: m['difficulty'] == 'hard'))
+    out.update({f: acc(lambda m, f=f: f in m['hard_factors'].split(';')) for f in DIFFICULTY_COLUMNS[2:]})
+    return out
+
+def difficulty_table(runs: list[Run]) -> list[dict]:
+    "Clean-test accuracy (%) by difficulty per strategy and noise level (synthetic benchmark), mean ± std over runs."
+    groups = _labelled_groups(runs, lambda k: k[0] == 'synth' and k[4] == 'full RDFER')
+    rows = []
+    for _, k, _, clash in sorted(groups, key=lambda g: (g[1][3], _sort_key(g[1]))):
+        parts = [b for b in (difficulty_breakdown(r) for r in group_runs(runs)[k]) if b]
+        if parts: rows.append(dict(strategy=k[2] + clash, **{'noise rate': k[3]}, **{c: aggregate([b[c] for b in parts]) for c in DIFFICULTY_COLUMNS},
+                                   runs=len(parts)))
+    return rows or [dict(strategy='no run with ground truth found')]
+
+# %% ../nbs/12_reports.ipynb #52bb6158
+def _uar_by_seed(runs: list[Run]) -> dict:
+    "(strategy, noise level) -> {(fold, seed): last-epoch UAR} of the full model's synthetic-benchmark runs."
+    out = {}
+    for r in runs:
+        if r.dataset == 'synth' and ablation_label(r.section('model')) == 'full RDFER' and r.variant == 'rdfer':
+            out.setdefault((r.strategy, r.noise_rate), {})[(r.fold, r.seed)] = float(r.final['last']['uar'])
+    return out
+
+def _paired(a: dict, b: dict | None) -> Stat:
+    common = sorted(set(a) & set(b or {}))
+    return aggregate([a[s] - b[s] for s in common])
+
+def paired_table(runs: list[Run], baseline: str = 'ce') -> list[dict]:
+    "Per strategy and noise level: last-epoch UAR, minus `baseline`'s on the same (fold, seed), and the drop from 0% noise."
+    by = _uar_by_seed(runs)
+    order = lambda key: (key[1], STRATEGY_ORDER.index(key[0]) if key[0] in STRATEGY_ORDER else 99)
+    rows = []
+    for (strategy, noise) in sorted(by, key=order):
+        mine, clean = by[(strategy, noise)], by.get((strategy, NoiseLevel(0.0)))
+        rows.append(dict(strategy=strategy, **{'noise rate': noise, 'UAR': aggregate(mine.values()),
+                         f'minus {baseline} (same seed)': _paired(mine, by.get((baseline, noise))) if strategy != baseline else None,
+                         'drop from 0% noise (same seed)': _paired(clean, mine) if clean and float(noise) > 0 else None}))
+    return rows or [dict(strategy='no run found')]
+
+# %% ../nbs/12_reports.ipynb #95848d63
+def _key_segments(run: Run) -> dict:
+    from rdfer.synth import read_metadata
+    root = data_root(run)
+    if not (root / 'synth_meta.csv').exists(): return {}
+    return {m['video_id']: (m['key_start'], m['key_end']) for m in read_metadata(root)}
+
+def localisation(run: Run, records: list[dict] | None = None) -> dict[int, float]:
+    "Per epoch: the fraction of detail clips whose centre (a frame of the video) lies in the video's true key segment."
+    seg, records = _key_segments(run), read_records(run) if records is None else records
+    hits = {}
+    for r in records:
+        if r['video_id'] not in seg: continue
+        a, b = seg[r['video_id']]
+        for k in (k for k in r if k.startswith('centre_') and r[k] == r[k]):
+            hits.setdefault(int(r['epoch']), []).append(a <= r[k] <= b)
+    return {e: float(np.mean(v)) for e, v in sorted(hits.items())}
+
+def uniform_localisation(run: Run) -> float:
+    "The fraction of K evenly spaced clip centres (test-time frame sampling) inside the key segment, over the run's training videos."
+    from rdfer.model import uniform_centres
+    from rdfer.sampling import segment_indices
+    seg, m, d = _key_segments(run), run.section('model'), run.section('data')
+    frames = int(d.get('synth', {}).get('frames', 32))
+    pos = segment_indices(frames, int(m.get('num_frames', 16)), train=False)[uniform_centres(1, int(m.get('num_clips', 4)), int(m.get('num_frames', 16)))[0].numpy()]
+    ids = {r['video_id'] for r in records_at(read_records(run))} if (run.path / 'agreement.csv').exists() else set(seg)
+    return float(np.mean([seg[v][0] <= p <= seg[v][1] for v in ids if v in seg for p in pos])) if seg else float('nan')
+
+def localisation_table(runs: list[Run]) -> list[dict]:
+    "Per group of RDFER-network runs: the key-expression clips' localisation rate at the first and last epoch, beside uniform clips'."
+    groups = _labelled_groups(runs, lambda k: k[0] == 'synth' and k[1] == 'rdfer')
+    rows = []
+    for _, k, _, clash in sorted(groups, key=lambda g: (g[1][3], _sort_key(g[1]))):
+        members = group_runs(runs)[k]
+        loc = [localisation(r) for r in members]
+        loc = [l for l in loc if l]
+        if not loc: continue
+        rows.append(dict(strategy=k[2] + clash, **{'noise rate': k[3], 'clips': k[4], 'epoch 1': aggregate([l[min(l)] for l in loc]),
+                         'last epoch': aggregate([l[max(l)] for l in loc]), 'uniform clips would reach': aggregate([uniform_localisation(r) for r in members]),
+                         'runs': len(loc)}))
+    return rows or [dict(strategy='no run with clip centres and ground truth found')]
+
+def plot_localisation(runs: list[Run], title: str = 'Detail clips inside the key segment'):
+    "The localisation rate over epochs, one line per group of runs (mean over its runs), and the uniform clips' rate."
+    from matplotlib.figure import Figure
+    fig = Figure(figsize=(6, 3.4), layout='constrained'); ax = fig.subplots()
+    uniform = []
+    for label, k, _, _ in _labelled_groups(runs, lambda k: k[0] == 'synth' and k[1] == 'rdfer'):
+        members = group_runs(runs)[k]
+        loc = [l for l in (localisation(r) for r in members) if l]
+        if not loc: continue
+        epochs = sorted(set.intersection(*[set(l) for l in loc]))
+        ax.plot(epochs, [np.mean([l[e] for l in loc]) for e in epochs], marker='o', ms=3, label=label.replace('rdfer / ', ''))
+        uniform += [uniform_localisation(r) for r in members]
+    if uniform: ax.axhline(np.nanmean(uniform), color='0.4', ls='--', label='uniform clips (expected)')
+    ax.set_ylim(0, 1); ax.set_xlabel('epoch'); ax.set_ylabel('fraction of clip centres in the key segment')
+    ax.set_title(title, fontsize=10); ax.legend(fontsize=7)
+    return fig
 
 # %% ../nbs/12_reports.ipynb #b44649ec
 def save_figure(fig, stem: str, figures_dir='figures', formats=('png', 'svg')) -> list[Path]:

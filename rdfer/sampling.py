@@ -15,8 +15,8 @@ from .data import VideoItem, open_reader, load_split, make_dfew_tree, frame_file
 
 # %% auto #0
 __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'segment_indices', 'multi_view_indices', 'clip_transform', 'cpu_rng',
-           'VideoClipDataset', 'collate_clips', 'tune_malloc', 'make_loader', 'SkipReport', 'NaiveClipDataset',
-           'benchmark_data']
+           'VideoClipDataset', 'collate_clips', 'tune_malloc', 'make_loader', 'SkipReport', 'HeldReader', 'hold_frames',
+           'NaiveClipDataset', 'benchmark_data']
 
 # %% ../nbs/02_sampling.ipynb #67617e52
 def segment_indices(num_frames: int, T: int, train: bool, rng: np.random.Generator | None = None) -> np.ndarray:
@@ -62,10 +62,10 @@ def cpu_rng(seed: int):
 class VideoClipDataset(Dataset):
     "Clips of `num_frames` frames from `VideoItem`s: dict(video (T,3,H,W) or (V,T,3,H,W), label, video_id, index)."
     def __init__(self, items: Sequence[VideoItem], num_frames: int = 16, size: int = 112, train: bool = False, views: int = 1,
-                 seed: int = 0, on_error: str = 'raise', transform=None, min_frames: int = 1):
+                 seed: int = 0, on_error: str = 'raise', transform=None, min_frames: int = 1, held=None):
         if on_error not in ('raise', 'skip'): raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
         self.items, self.num_frames, self.train, self.views, self.seed = list(items), num_frames, train, views, seed
-        self.on_error, self.min_frames = on_error, min_frames
+        self.on_error, self.min_frames, self.held = on_error, min_frames, held   # held: decoded frames per item (`hold_frames`)
         self.transform = transform or clip_transform(train, size)
         self._epoch = torch.zeros(1, dtype=torch.long).share_memory_()
     def __len__(self): return len(self.items)
@@ -80,7 +80,7 @@ class VideoClipDataset(Dataset):
     def load(self, index: int) -> dict:
         "Read, sample and transform item `index`; raises DataError for a broken item."
         item = self.items[index]
-        rd = open_reader(item)
+        rd = HeldReader(self.held[index]) if self.held is not None else open_reader(item)
         n = rd.num_frames
         if n < self.min_frames: raise DataError(item.path, f'clip too short: {n} frames, at least {self.min_frames} asked')
         idx = self.frame_indices(index, n)
@@ -88,7 +88,7 @@ class VideoClipDataset(Dataset):
         frames = frames.reshape(*idx.shape, *frames.shape[1:])
         with cpu_rng(int(np.random.default_rng([self.seed, self.epoch, index, 1]).integers(2**62))):
             video = self.transform(frames[0]) if self.views == 1 else torch.stack([self.transform(v) for v in frames])
-        return dict(video=video, label=item.label, video_id=item.video_id, index=index)
+        return dict(video=video, label=item.label, video_id=item.video_id, index=index, frame_index=torch.as_tensor(idx[0]))
     def __getitem__(self, index: int) -> dict:
         try: return self.load(index)
         except DataError as e:
@@ -103,6 +103,7 @@ def collate_clips(samples: list[dict]) -> dict:
             'label': torch.tensor([s['label'] for s in ok], dtype=torch.long),
             'video_id': [s['video_id'] for s in ok],
             'index': torch.tensor([s['index'] for s in ok], dtype=torch.long),
+            **({'frame_index': torch.stack([s['frame_index'] for s in ok])} if ok and 'frame_index' in ok[0] else {}),
             'skipped': [s['skipped'] for s in samples if 'skipped' in s]}
 
 def tune_malloc(threshold: int = 32 << 20) -> bool:
@@ -137,6 +138,43 @@ class SkipReport:
         if not self.items: return f'{where}no videos skipped'
         rows = [f'  {vid}: {msg}' for vid, msg in self.items[:limit]] + ([f'  ... and {self.count - limit} more'] if self.count > limit else [])
         return '\n'.join([f'{where}skipped {self.count} broken video(s)'] + rows)
+
+# %% ../nbs/02_sampling.ipynb #2671cdb9
+class HeldReader:
+    "A reader (`num_frames`, `read(indices)`) over frames already decoded: uint8 (F, 3, H, W)."
+    def __init__(self, frames: torch.Tensor): self.frames = frames
+    @property
+    def num_frames(self) -> int: return len(self.frames)
+    def read(self, indices) -> torch.Tensor: return self.frames[torch.as_tensor(np.asarray(indices), dtype=torch.long)]
+
+_HELD: dict = {}       # (path, frames, mtime, size) -> uint8 frames: decoded once per process
+
+def _held_key(item: VideoItem, rd, size: int) -> tuple:
+    return (str(Path(item.path).resolve()), rd.num_frames, os.stat(item.path).st_mtime_ns, size)
+
+def _resize_to(frames: torch.Tensor, size: int) -> torch.Tensor:
+    "Frames larger than `size` resized (antialiased) to (size, size); smaller or equal ones kept as they are."
+    if min(frames.shape[-2:]) <= size: return frames
+    from torchvision.transforms.v2 import functional as TF
+    return TF.resize(frames, [size, size], antialias=True)
+
+def hold_frames(items: Sequence[VideoItem], size: int, budget_mb: float = 4096, log=print) -> list | None:
+    "Every item's frames decoded once as uint8 (at most `size` px), or None (with a line saying why) if over `budget_mb`."
+    if not items or budget_mb <= 0: return None
+    readers = [open_reader(it) for it in items]
+    side = min(size, *readers[0].read([0]).shape[-2:])
+    need = sum(r.num_frames for r in readers) * 3 * side * side / 2**20
+    if need > budget_mb:
+        log(f'[rdfer] {len(items)} videos need about {need:.0f} MB decoded, over the hold budget of {budget_mb:.0f} MB: '
+            'reading them from disk every epoch (raise data.hold_budget_mb, or build a decoded-frame cache)')
+        return None
+    held = []
+    for it, rd in zip(items, readers):
+        key = _held_key(it, rd, size)
+        if key not in _HELD: _HELD[key] = _resize_to(rd.read(np.arange(rd.num_frames)), size).contiguous()
+        held.append(_HELD[key])
+    log(f'[rdfer] holding {len(items)} videos decoded in memory ({need:.0f} MB of a {budget_mb:.0f} MB budget)')
+    return held
 
 # %% ../nbs/02_sampling.ipynb #818df6a5
 class NaiveClipDataset(Dataset):

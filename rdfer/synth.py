@@ -284,7 +284,7 @@ def draw_face(aus: np.ndarray, scene: dict, t: int) -> np.ndarray:
     return img
 
 # %% ../nbs/03_synth.ipynb #6653f090
-def render_video(plan: VideoPlan, frames: int = 32, size: int = 64, seed: int = 0) -> tuple[np.ndarray, dict]:
+def render_video(plan: VideoPlan, frames: int = 32, size: int = 64, seed: int = 0, clarity: float = 1.0) -> tuple[np.ndarray, dict]:
     "Render one planned video: uint8 frames (T, S, S, 3) and its ground-truth record."
     rng = np.random.default_rng([seed, 1, plan.index])
     track = expression_track(plan.label, frames, plan.hard_factors, rng)
@@ -292,7 +292,7 @@ def render_video(plan: VideoPlan, frames: int = 32, size: int = 64, seed: int = 
     noise = np.random.default_rng([seed, 3, plan.index])
     out = np.empty((frames, size, size, 3), np.uint8)
     for t in range(frames):
-        img = draw_face(track.aus[t], scene, t)
+        img = draw_face(track.aus[t] * clarity, scene, t)
         img += noise.normal(0, scene['noise'], img.shape).astype(np.float32)
         im8 = (np.clip(img, 0, 1) * 255 + 0.5).astype(np.uint8)
         if scene['blur'] > 0: im8 = np.asarray(Image.fromarray(im8).filter(ImageFilter.GaussianBlur(scene['blur'])))
@@ -390,7 +390,8 @@ def read_metadata(root) -> list[dict]:
     return rows
 
 # %% ../nbs/03_synth.ipynb #653e2c6c
-def _check_args(videos, frames, size, noise_rate, noise_kind, hard_rate, media):
+def _check_args(videos, frames, size, noise_rate, noise_kind, hard_rate, media, clarity=1.0):
+    if not clarity > 0: raise ValueError(f'--clarity must be > 0, got {clarity}')
     if frames < 3: raise ValueError(f'--frames must be at least 3, got {frames}')
     if size < 16 or size % 2: raise ValueError(f'--size must be an even number >= 16 (yuv420p video), got {size}')
     if not set(media) or not set(media) <= {'frames', 'video'}: raise ValueError(f"media must be a non-empty subset of ('frames', 'video'), got {media}")
@@ -408,9 +409,9 @@ def _clear_output(out: Path) -> None:
             elif p.is_dir(): shutil.rmtree(p)
     out.mkdir(parents=True, exist_ok=True)
 
-def _render_one(plan: VideoPlan, out: Path, frames: int, size: int, seed: int, media) -> dict:
+def _render_one(plan: VideoPlan, out: Path, frames: int, size: int, seed: int, media, clarity: float = 1.0) -> dict:
     "Render one video and write its frames and/or mp4; returns its metadata record."
-    arr, rec = render_video(plan, frames, size, seed)
+    arr, rec = render_video(plan, frames, size, seed, clarity)
     if 'frames' in media: write_frames(out / FRAMES_DIR / plan.video_id, arr)
     if 'video' in media: write_video(out / VIDEOS_DIR / f'{plan.video_id}.mp4', arr)
     return rec
@@ -422,19 +423,19 @@ def _map(fn, items, workers: int):
 
 def render_benchmark(out, videos: int = 700, frames: int = 32, size: int = 64, noise_rate: float = 0.0,
                      noise_kind: str = 'symmetric', hard_rate: float = 0.3, seed: int = 0,
-                     media=('frames', 'video'), workers: int | None = None) -> Path:
+                     media=('frames', 'video'), workers: int | None = None, clarity: float = 1.0) -> Path:
     "Render the synthetic benchmark into `out` in DFEW's layout, with `synth_meta.csv` and `synth_params.json`."
     from functools import partial
     media = tuple(m for m in ('frames', 'video') if m in media)
-    _check_args(videos, frames, size, noise_rate, noise_kind, hard_rate, media)
+    _check_args(videos, frames, size, noise_rate, noise_kind, hard_rate, media, clarity)
     out = Path(out); _clear_output(out)
     plans = plan_benchmark(videos, hard_rate, seed)
     workers = min(2, os.cpu_count() or 1) if workers is None else workers
-    records = _map(partial(_render_one, out=out, frames=frames, size=size, seed=seed, media=media), plans, workers)
+    records = _map(partial(_render_one, out=out, frames=frames, size=size, seed=seed, media=media, clarity=clarity), plans, workers)
     write_labels(out, records, noise_rate, noise_kind, seed)
     params = dict(format_version=FORMAT_VERSION, generator='rdfer.synth', videos=videos, frames=frames, size=size,
                   noise_rate=noise_rate, noise_kind=noise_kind, hard_rate=hard_rate, seed=seed, media=list(media),
-                  fps=FPS, codec='mpeg4', classes=list(CLASSES), media_from=None)
+                  fps=FPS, codec='mpeg4', classes=list(CLASSES), media_from=None, clarity=clarity)
     atomic_write_json(out / 'synth_params.json', params)
     return out
 
@@ -458,7 +459,7 @@ def relabel_benchmark(src, out, noise_rate: float, noise_kind: str = 'symmetric'
     return out
 
 # %% ../nbs/03_synth.ipynb #42fb79fa
-_VISUAL = ('videos', 'frames', 'size', 'hard_rate', 'seed', 'media')
+_VISUAL = ('videos', 'frames', 'size', 'hard_rate', 'seed', 'media', 'clarity')
 
 def ensure_benchmark(root, **params) -> Path:
     "The benchmark of `params` (render_benchmark's arguments) in `root`, rendered or relabelled only if not there yet."
@@ -473,11 +474,9 @@ def ensure_benchmark(root, **params) -> Path:
         f = folder / 'synth_params.json'
         if not f.exists(): return False
         have = json.loads(f.read_text())
-        return all(have.get(k) == want[k] for k in _VISUAL if k != 'media') and have.get('media') == want['media'] \
+        return all(have.get(k, 1.0 if k == 'clarity' else None) == want[k] for k in _VISUAL if k != 'media') and have.get('media') == want['media'] \
             and have.get('noise_rate') == noise and (noise == 0 or have.get('noise_kind') == kind)
     if holds(root, want['noise_rate'], want['noise_kind']): return root
-    if want['noise_rate'] == 0:
-        return render_benchmark(root, **want, workers=params.get('workers'))
     key = hashlib.sha1(json.dumps({k: want[k] for k in _VISUAL}, sort_keys=True).encode()).hexdigest()[:10]
     clean = root.parent / f'synth-media-{key}'
     if not holds(clean, 0.0, want['noise_kind']):
@@ -495,6 +494,7 @@ def synth_command(argv: list[str]) -> int:
     ap.add_argument('--noise-rate', type=float, default=0.0, help='fraction of videos with a wrong label in the training folds')
     ap.add_argument('--noise-kind', choices=NOISE_KINDS, default='symmetric')
     ap.add_argument('--hard-rate', type=float, default=0.3)
+    ap.add_argument('--clarity', type=float, default=1.0, help='scale of the expressions\' action units (the CPU regime uses 2.2)')
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--media', default='frames,video', help="comma-separated: frames, video")
     ap.add_argument('--workers', type=int, default=None, help='processes (default: min(2, cores))')
@@ -507,7 +507,7 @@ def synth_command(argv: list[str]) -> int:
             out = relabel_benchmark(a.relabel_from, a.out, a.noise_rate, a.noise_kind, a.seed)
         else:
             out = render_benchmark(a.out, a.videos, a.frames, a.size, a.noise_rate, a.noise_kind, a.hard_rate, a.seed,
-                                   tuple(m.strip() for m in a.media.split(',')), a.workers)
+                                   tuple(m.strip() for m in a.media.split(',')), a.workers, a.clarity)
     except (ValueError, OSError) as e:
         print(f'rdfer synth: {e}', file=sys.stderr); return 2
     meta, dt = read_metadata(out), time.perf_counter() - t0

@@ -15,11 +15,11 @@ from .core import CLASSES, DataError, atomic_write, atomic_write_json, atomic_to
 from .metrics import classification_metrics
 
 # %% auto #0
-__all__ = ['DATASETS', 'PRESETS', 'DataConfig', 'TrainConfig', 'RunConfig', 'resolve_config', 'synth_root', 'prepare_data_root',
-           'Processes', 'setup_processes', 'close_processes', 'gather_objects', 'lr_at', 'build_loaders',
-           'environment_record', 'write_csv', 'read_csv', 'save_checkpoint', 'load_last_checkpoint', 'NonFiniteLoss',
-           'train_one_epoch', 'evaluate', 'ground_truth', 'noise_detection', 'default_run_dir', 'train',
-           'config_from_params', 'train_parser', 'train_command', 'plot_learning_curves', 'benchmark_train']
+__all__ = ['DATASETS', 'SYNTH_BENCHMARK', 'PRESETS', 'DataConfig', 'TrainConfig', 'RunConfig', 'resolve_config', 'synth_root',
+           'prepare_data_root', 'Processes', 'setup_processes', 'close_processes', 'gather_objects', 'lr_at',
+           'build_loaders', 'environment_record', 'write_csv', 'read_csv', 'save_checkpoint', 'load_last_checkpoint',
+           'NonFiniteLoss', 'train_one_epoch', 'evaluate', 'ground_truth', 'noise_detection', 'default_run_dir',
+           'train', 'config_from_params', 'train_parser', 'train_command', 'plot_learning_curves', 'benchmark_train']
 
 # %% ../nbs/07_train.ipynb #c3748ac1
 @dataclass
@@ -37,6 +37,7 @@ class DataConfig:
     workers: int = 4              # DataLoader workers per process
     on_error: str = 'raise'       # raise | skip (skipped items are counted and reported each epoch)
     synth: dict = field(default_factory=dict)  # rdfer.synth.render_benchmark arguments when dataset == 'synth'
+    hold_budget_mb: float = 4096  # hold the decoded frames in memory when they fit in this many MB (0: never)
 
 @dataclass
 class TrainConfig:
@@ -89,15 +90,18 @@ _PAPER = dict(data=dict(num_frames=64, size=112, workers=8),
               model=dict(),  # ModelConfig defaults are the design's (resnet18, 16 synopsis frames, K=4, L=4, stride 2)
               strategy=dict(name='rdfer'),
               train=dict(epochs=100, batch_size=128, lr=5e-4, weight_decay=0.05, warmup_epochs=10, min_lr=5e-6))
+SYNTH_BENCHMARK = dict(videos=4200, frames=24, size=32, clarity=2.2, media=['frames'])   # the CPU regime's benchmark
+_RDFER_CPU = dict(name='rdfer', warmup='fit', warmup_epochs=2, decision='mixture', ema_momentum=0.5, w_noisy=0.0)
 _CPU_MODEL = dict(encoder='small_cnn', clip_encoder='tsm', num_frames=16, synopsis_frames=8, num_clips=4,
                   clip_len=2, clip_stride=2, hidden=64, heads=4)
 PRESETS = {
     'dfew': _PAPER | dict(data=_PAPER['data'] | dict(dataset='dfew')),
     'ferv39k': _PAPER | dict(data=_PAPER['data'] | dict(dataset='ferv39k')),
     'generic': _PAPER | dict(data=_PAPER['data'] | dict(dataset='generic')),
-    'synth': dict(data=dict(dataset='synth', num_frames=16, size=64, workers=2, crop_scale=[1.0, 1.0], jitter=0.0),
-                  model=_CPU_MODEL, strategy=dict(name='rdfer', warmup_epochs=8),
-                  train=dict(epochs=20, batch_size=32, lr=1e-3, weight_decay=0.05, warmup_epochs=1, min_lr=1e-5)),
+    'synth': dict(data=dict(dataset='synth', num_frames=16, size=32, workers=0, crop_scale=[1.0, 1.0], jitter=0.0,
+                            synth=SYNTH_BENCHMARK),
+                  model=_CPU_MODEL, strategy=_RDFER_CPU,
+                  train=dict(epochs=12, batch_size=32, lr=1e-3, weight_decay=0.05, warmup_epochs=1, min_lr=1e-5)),
     'tiny': dict(data=dict(dataset='synth', num_frames=8, size=32, workers=0, crop_scale=[0.7, 1.0], jitter=0.2,
                            synth=dict(videos=40, frames=12, size=32)),
                  model=_CPU_MODEL | dict(num_frames=8, synopsis_frames=4, num_clips=2, clip_len=2, hidden=16, heads=2),
@@ -187,6 +191,7 @@ def setup_processes(device: str = 'auto') -> Processes:
     cuda = torch.cuda.is_available() and device != 'cpu'
     if device.startswith('cuda') and not torch.cuda.is_available(): raise RuntimeError(f'device {device!r} asked for but CUDA is not available')
     dev = torch.device(f'cuda:{local}' if cuda and world > 1 else ('cuda' if device == 'auto' else device) if cuda else 'cpu')
+    if dev.type == 'cuda' and dev.index is None: dev = torch.device('cuda', torch.cuda.current_device())   # set_device needs an index
     if cuda: torch.cuda.set_device(dev)
     owns = world > 1 and not dist.is_initialized()
     if owns: dist.init_process_group('nccl' if cuda else 'gloo')
@@ -215,15 +220,16 @@ def build_loaders(cfg: RunConfig, root: Path, procs: Processes, views: int = 1):
     "Train and test loaders of a run (train: `views` samplings per video)."
     from torch.utils.data.distributed import DistributedSampler
     from rdfer.data import load_split
-    from rdfer.sampling import VideoClipDataset, clip_transform, make_loader
+    from rdfer.sampling import VideoClipDataset, clip_transform, make_loader, hold_frames
     d = cfg.data
     kw = dict(fold=d.fold, media=d.media, **({'annotations': d.annotations} if d.annotations else {}))
     train_items = load_split('dfew' if d.dataset == 'synth' else d.dataset, root, 'train', **kw)
     test_items = load_split('dfew' if d.dataset == 'synth' else d.dataset, root, 'test', **kw)
+    held = hold_frames(train_items + test_items, d.size, d.hold_budget_mb, log=print if procs.is_main else lambda s: None)
     common = dict(num_frames=d.num_frames, size=d.size, seed=cfg.train.seed, on_error=d.on_error)
     augment = clip_transform(True, d.size, scale=tuple(d.crop_scale), jitter=d.jitter)
-    train_ds = VideoClipDataset(train_items, train=True, views=views, transform=augment, **common)
-    test_ds = VideoClipDataset(test_items, train=False, **common)
+    train_ds = VideoClipDataset(train_items, train=True, views=views, transform=augment, held=held and held[:len(train_items)], **common)
+    test_ds = VideoClipDataset(test_items, train=False, held=held and held[len(train_items):], **common)
     per_process = max(1, cfg.train.batch_size // procs.world)
     def sampler(ds, shuffle):
         return DistributedSampler(ds, num_replicas=procs.world, rank=procs.rank, shuffle=shuffle, seed=cfg.train.seed)
@@ -317,8 +323,10 @@ def train_one_epoch(model, strategy, loader, optimizer, schedule, epoch: int, cf
             out = model(video, labels if label_guided else None)
             view_logits = None
             if extra is not None:
-                with torch.no_grad():
+                with torch.no_grad():       # the views are predicted as at test time: eval mode, no BatchNorm update, no dropout
+                    model.eval()
                     view_logits = torch.stack([model(extra[:, v]).logits for v in range(extra.shape[1])], 1).float()
+                    model.train()
             loss, rec = strategy(out, labels, list(batch['video_id']), epoch, view_logits=view_logits)
         if not torch.isfinite(loss):
             raise NonFiniteLoss(f'non-finite loss ({loss.item()}) at epoch {epoch}, step {step}; '
@@ -328,6 +336,9 @@ def train_one_epoch(model, strategy, loader, optimizer, schedule, epoch: int, cf
         if cfg.train.grad_clip: torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.train.grad_clip)
         optimizer.step()
         total += loss.item() * len(labels); n += len(labels)
+        if out.key_positions is not None and 'frame_index' in batch:   # where the detail clips sit, in the video's own frames
+            src = batch['frame_index'].to(out.key_positions.device).gather(1, out.key_positions.long())
+            rec.update({f'centre_{k}': src[:, k] for k in range(src.shape[1])})
         records += _record_rows(batch['video_id'], labels, rec, epoch)
         if progress is not None: progress.update(len(labels) * procs.world); progress.set_postfix(loss=f'{loss.item():.3f}')
     return dict(loss=total / max(n, 1), n=n, records=records, skipped=skipped, seconds=time.time() - t0)
@@ -338,7 +349,7 @@ def _record_rows(video_ids, labels, rec: dict, epoch: int) -> list[dict]:
     for i, vid in enumerate(video_ids):
         row = dict(epoch=epoch, video_id=vid, given_label=int(labels[i]))
         for k, v in cols.items():
-            x = float(v[i]); row[k] = int(x) if k in ('mode', 'category', 'noisy_decision') and x == x else round(x, 6)
+            x = float(v[i]); row[k] = int(x) if (k in ('mode', 'category', 'noisy_decision', 'pred') or k.startswith('centre_')) and x == x else round(x, 6)
         rows.append(row)
     return rows
 
@@ -404,8 +415,8 @@ def _summary(ev: dict, epoch: int) -> dict:
     m = classification_metrics(ev['label'], np.argmax(ev['probs'], 1) if ev['probs'] else [])
     return dict(epoch=epoch, **m)
 
-def train(cfg: RunConfig | dict, progress: bool = True) -> dict:
-    "Run (or resume, or return the finished) experiment of `cfg`; returns the final metrics."
+def train(cfg: RunConfig | dict, progress: bool = True, on_epoch=None) -> dict:
+    "Run (or resume, or return the finished) experiment of `cfg`; returns the final metrics. `on_epoch(row)` sees each epoch's metrics row."
     cfg = RunConfig.from_dict(cfg) if isinstance(cfg, dict) else cfg
     _check_config(cfg)
     run_dir = Path(cfg.train.out_dir or default_run_dir(cfg)); cfg.train.out_dir = str(run_dir)
@@ -417,10 +428,10 @@ def train(cfg: RunConfig | dict, progress: bool = True) -> dict:
         if (run_dir / 'final_metrics.json').exists():
             return json.loads((run_dir / 'final_metrics.json').read_text()) | dict(run_dir=str(run_dir))
     procs = setup_processes(cfg.train.device)
-    try: return _train(cfg, run_dir, procs, progress)
+    try: return _train(cfg, run_dir, procs, progress, on_epoch)
     finally: close_processes(procs)
 
-def _train(cfg: RunConfig, run_dir: Path, procs: Processes, progress: bool) -> dict:
+def _train(cfg: RunConfig, run_dir: Path, procs: Processes, progress: bool, on_epoch=None) -> dict:
     from rdfer.model import build_model
     from rdfer.agreement import build_strategy
     saved = run_dir / 'config.json'
@@ -486,6 +497,7 @@ def _train(cfg: RunConfig, run_dir: Path, procs: Processes, progress: bool) -> d
             if skipped or ev['skipped']: print(f'[rdfer] epoch {epoch}: {len(skipped) + len(ev["skipped"])} item(s) skipped (on_error=skip)')
             write_csv(run_dir / 'records' / f'agreement_epoch_{epoch:03d}.csv', rows)
             write_csv(run_dir / 'metrics.csv', history)
+            if on_epoch is not None: on_epoch(row)
             save_checkpoint(run_dir, epoch, dict(model=model.state_dict(), config=cfg.to_dict(), optimizer=optimizer.state_dict(),
                                                  strategy=strategy.state_dict(), history=history, best=best,
                                                  last=summary), t.keep_checkpoints)

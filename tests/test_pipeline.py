@@ -1,9 +1,9 @@
-"""The main job end to end on the tiny preset: rdfer main --quick renders, trains the grid through papermill and
-writes every table and figure; a second call trains nothing again."""
-import json, os, subprocess, sys, time
+"""The main job end to end on the tiny preset: rdfer main --quick renders, trains its grid (two runs at a time) and
+writes every table and figure; a second call trains nothing again and says so."""
+import csv, json, os, subprocess, sys, time
 from pathlib import Path
 
-from rdfer.pipeline import main_grid
+from rdfer.pipeline import main_grid, QUICK_GRID
 
 
 def test_main_job_quick(tmp_path):
@@ -13,20 +13,31 @@ def test_main_job_quick(tmp_path):
     r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=1200)
     assert r.returncode == 0, r.stderr[-3000:]
     assert 'tables and figures' in r.stdout
+    grid = main_grid(**QUICK_GRID)
+    assert 'epoch 2/2' in r.stdout and 'left' in r.stdout              # per-run epoch progress with a time estimate
     runs = tmp_path / 'out' / 'runs'
-    assert sorted(p.name for p in runs.iterdir()) == sorted(main_grid())
-    assert all((runs / n / 'final_metrics.json').exists() for n in main_grid())
+    assert sorted(p.name for p in runs.iterdir()) == sorted(grid)
+    assert all((runs / n / 'final_metrics.json').exists() for n in grid)
+    assert all((tmp_path / 'out' / 'logs' / f'{n}.log').exists() for n in grid)
+    summary = (tmp_path / 'out' / 'summary.md').read_text()
+    assert summary.count('| trained |') == len(grid)
     nbs = sorted(p.name for p in (tmp_path / 'out' / 'notebooks').iterdir())
-    assert 'tables.ipynb' in nbs and 'agreement_analysis.ipynb' in nbs and len(nbs) == len(main_grid()) + 2
+    assert nbs == ['agreement_analysis.ipynb', 'tables.ipynb']
     fig = tmp_path / 'fig'
-    for stem in ('robustness', 'ablation', 'main_dfew', 'per_class_dfew'):
+    for stem in ('robustness', 'ablation', 'main_dfew', 'per_class_dfew', 'paired', 'difficulty', 'localisation', 'noise_detection'):
         assert (fig / f'{stem}.md').exists() and (fig / f'{stem}.csv').exists(), stem
     assert list(fig.glob('*.png')) and list(fig.glob('*.svg'))
-    # the robustness table holds the AUROC of the rdfer run at 40% noise, as its run folder says
-    auroc = json.loads((runs / 'rdfer_noise40' / 'final_metrics.json').read_text())['noise_detection']['auroc']
-    assert f'{auroc:.2f}' in (fig / 'robustness.md').read_text()
-    stamp = (runs / 'ce_noise0' / 'final_metrics.json').stat().st_mtime_ns
-    t0 = time.time()
+    # the robustness table holds the mean AUROC of the two rdfer runs at 40% noise (seeds 1 and 2), as their folders say
+    aurocs = [json.loads((runs / f'rdfer_noise40_s{s}' / 'final_metrics.json').read_text())['noise_detection']['auroc'] for s in (1, 2)]
+    assert f'{sum(aurocs) / 2:.2f}' in (fig / 'robustness.md').read_text()
+    assert '(n=2)' in (fig / 'robustness.md').read_text()
+    # the paired table: rdfer minus ce on the same seeds, from the run folders
+    uar = {n: json.loads((runs / n / 'final_metrics.json').read_text())['last']['uar'] for n in grid}
+    diff = sum(uar[f'rdfer_noise40_s{s}'] - uar[f'ce_noise40_s{s}'] for s in (1, 2)) / 2
+    row = next(r for r in csv.DictReader(open(fig / 'paired.csv')) if r['strategy'] == 'rdfer')
+    assert abs(float(row['minus ce (same seed) mean']) - diff) < 1e-6
+    stamp = (runs / 'ce_noise0_s1' / 'final_metrics.json').stat().st_mtime_ns
     r2 = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=1200)
     assert r2.returncode == 0, r2.stderr[-3000:]
-    assert (runs / 'ce_noise0' / 'final_metrics.json').stat().st_mtime_ns == stamp    # finished runs are not trained again
+    assert (runs / 'ce_noise0_s1' / 'final_metrics.json').stat().st_mtime_ns == stamp    # finished runs are not trained again
+    assert (tmp_path / 'out' / 'summary.md').read_text().count('| reused |') == len(grid)
