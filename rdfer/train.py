@@ -37,6 +37,7 @@ class DataConfig:
     workers: int = 4              # DataLoader workers per process
     on_error: str = 'raise'       # raise | skip (skipped items are counted and reported each epoch)
     synth: dict = field(default_factory=dict)  # rdfer.synth.render_benchmark arguments when dataset == 'synth'
+    cache: str = 'auto'           # decoded-frame cache (rdfer.cache): auto (use where it holds data.size) | build | off | a folder
 
 @dataclass
 class TrainConfig:
@@ -220,10 +221,14 @@ def build_loaders(cfg: RunConfig, root: Path, procs: Processes, views: int = 1):
     kw = dict(fold=d.fold, media=d.media, **({'annotations': d.annotations} if d.annotations else {}))
     train_items = load_split('dfew' if d.dataset == 'synth' else d.dataset, root, 'train', **kw)
     test_items = load_split('dfew' if d.dataset == 'synth' else d.dataset, root, 'test', **kw)
+    from rdfer.cache import use_cache
+    (train_items, test_items), cache_record = use_cache([train_items, test_items], d.cache, d.size, procs.is_main, procs.distributed,
+                                                        dict(dataset=d.dataset, root=str(root), media=d.media))
     common = dict(num_frames=d.num_frames, size=d.size, seed=cfg.train.seed, on_error=d.on_error)
     augment = clip_transform(True, d.size, scale=tuple(d.crop_scale), jitter=d.jitter)
     train_ds = VideoClipDataset(train_items, train=True, views=views, transform=augment, **common)
     test_ds = VideoClipDataset(test_items, train=False, **common)
+    train_ds.cache_record = cache_record     # for the run record
     per_process = max(1, cfg.train.batch_size // procs.world)
     def sampler(ds, shuffle):
         return DistributedSampler(ds, num_replicas=procs.world, rank=procs.rank, shuffle=shuffle, seed=cfg.train.seed)
@@ -385,7 +390,7 @@ def noise_detection(rows: list[dict], truth: dict | None) -> dict | None:
                                   np.array([truth[r['video_id']]['hard'] for r in rows]))
 
 # %% ../nbs/07_train.ipynb #07b1e99c
-_VOLATILE = {('train', 'resume'), ('train', 'device'), ('data', 'workers'), ('train', 'out_dir')}
+_VOLATILE = {('train', 'resume'), ('train', 'device'), ('data', 'workers'), ('train', 'out_dir'), ('data', 'cache')}
 
 def default_run_dir(cfg: RunConfig) -> Path:
     "runs/<dataset>_f<fold>_<variant>_<strategy>_s<seed>"
@@ -451,7 +456,7 @@ def _train(cfg: RunConfig, run_dir: Path, procs: Processes, progress: bool) -> d
     schedule = lambda epoch, step: lr_at((epoch - 1) * steps + step, t.epochs * steps, int(t.warmup_epochs * steps), t.lr, t.min_lr)
     if procs.is_main:
         atomic_write_json(saved, cfg.to_dict())
-        env = environment_record(procs)
+        env = environment_record(procs) | dict(frame_cache=getattr(train_dl.dataset, 'cache_record', None))
         if (run_dir / 'environment.json').exists():
             env['earlier'] = json.loads((run_dir / 'environment.json').read_text())
         atomic_write_json(run_dir / 'environment.json', env)
