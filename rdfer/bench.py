@@ -15,6 +15,7 @@ BENCHMARKS = {
     'synth': ('rdfer.synth:benchmark_synth', 'videos/s of the synthetic benchmark generator'),
     'model': ('rdfer.model:benchmark_model', 'training videos/s and peak memory per network variant, RDFER / single-stream'),
     'train': ('rdfer.train:benchmark_train', 'videos/s of a training epoch, rdfer strategy / plain CE'),
+    'gpu': ('rdfer.gpu_bench:benchmark_gpu', 'the CUDA path on one GPU: training step, loader over the frame cache, torchrun resume'),
 }
 
 def main(argv: list[str] | None = None) -> int:

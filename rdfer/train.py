@@ -180,16 +180,17 @@ class Processes:
     @property
     def is_main(self) -> bool: return self.rank == 0
     @property
-    def distributed(self) -> bool: return self.world > 1
+    def distributed(self) -> bool: return self.world > 1 or self.owns_group
 
 def setup_processes(device: str = 'auto') -> Processes:
     "Join the torchrun process group if there is one and pick this process's device."
     world, rank, local = (int(os.environ.get(k, d)) for k, d in (('WORLD_SIZE', 1), ('RANK', 0), ('LOCAL_RANK', 0)))
+    group = world > 1 or 'TORCHELASTIC_RUN_ID' in os.environ    # torchrun, even with one process
     cuda = torch.cuda.is_available() and device != 'cpu'
     if device.startswith('cuda') and not torch.cuda.is_available(): raise RuntimeError(f'device {device!r} asked for but CUDA is not available')
-    dev = torch.device(f'cuda:{local}' if cuda and world > 1 else ('cuda' if device == 'auto' else device) if cuda else 'cpu')
+    dev = torch.device(f'cuda:{local}' if cuda and group else ('cuda' if device == 'auto' else device) if cuda else 'cpu')
     if cuda: torch.cuda.set_device(dev)
-    owns = world > 1 and not dist.is_initialized()
+    owns = group and not dist.is_initialized()
     if owns: dist.init_process_group('nccl' if cuda else 'gloo')
     return Processes(rank, world, local, dev, owns)
 
