@@ -131,7 +131,7 @@ def _build_one(job: tuple) -> dict:
         frames = resize_frames(rd.read(range(rd.num_frames)), size)
         write_clip(folder / CLIPS / f'{key}.rdfc', frames)
     except DataError as e: return dict(key=key, error=str(e))
-    return dict(key=key, source=str(item.path), media=item.media, video_id=item.video_id, num_frames=int(frames.shape[0]),
+    return dict(key=key, source=str(Path(item.path).absolute()), media=item.media, video_id=item.video_id, num_frames=int(frames.shape[0]),
                 size=size, file=f'{key}.rdfc', signature=sig, built_from=built_from)
 
 def _worker_init(): torch.set_num_threads(1)
