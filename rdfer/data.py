@@ -404,7 +404,7 @@ class VideoReader:
         return _stack_hwc([got[i] for i in idx.tolist()])
 
 # %% ../nbs/01_data.ipynb #4185c346
-def open_reader(item_or_path) :
+def open_reader(item_or_path):
     "A reader for a `VideoItem` or a path (frame folder or video file)."
     if isinstance(item_or_path, VideoItem):
         if item_or_path.media == 'cache':              # the decoded-frame cache (02a_cache)
