@@ -39,6 +39,7 @@ def test_step_and_loader_parts_run_without_av(no_av_env, tmp_path):
                '--size', '16', '--encoder', 'small_cnn', '--steps', '1', '--warmup', '1', '--configs', 'eager,eager+channels_last',
                '--videos', '8', '--video-frames', '6', '--video-size', '32', '--workers', '1', '--loader-batch', '4', '--rounds', '1'], no_av_env)
     assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in (tmp_path / 'out').iterdir()) == ['gpu_bench.json', 'gpu_bench.txt']   # no videos, no cache
     res = json.loads((tmp_path / 'out' / 'gpu_bench.json').read_text())
     assert res['loader']['cached'] == 8 and res['loader']['cache_videos_per_s'] > 0, res
     assert set(res['step']['configs']) == {'eager', 'eager+channels_last'}
