@@ -11,10 +11,11 @@ __all__ = ['BENCHMARKS', 'main']
 
 # %% ../nbs/11_bench.ipynb #6538564a
 BENCHMARKS = {
-    'data': ('rdfer.sampling:benchmark_data', 'videos/s of the frame and video loaders against a naive PIL loader'),
+    'data': ('rdfer.sampling:benchmark_data', 'videos/s and CPU ms per video of the frame, cache and video loaders against a naive PIL loader, T=16 and 64'),
     'synth': ('rdfer.synth:benchmark_synth', 'videos/s of the synthetic benchmark generator'),
     'model': ('rdfer.model:benchmark_model', 'training videos/s and peak memory per network variant, RDFER / single-stream'),
     'train': ('rdfer.train:benchmark_train', 'videos/s of a training epoch, rdfer strategy / plain CE'),
+    'gpu': ('rdfer.gpu_bench:benchmark_gpu', 'the CUDA path on one GPU: training step, loader over the frame cache, torchrun resume'),
 }
 
 def main(argv: list[str] | None = None) -> int:

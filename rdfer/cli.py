@@ -12,6 +12,7 @@ __all__ = ['COMMANDS', 'dispatch', 'main']
 # %% ../nbs/10_cli.ipynb #f58934a9
 COMMANDS = {
     'check-data': ('rdfer.data:check_data_command', 'check a DFEW / FERV39K / generic dataset tree and report every problem'),
+    'cache': ('rdfer.cache:cache_command', 'decode every clip once into the frame cache the loaders read (at one frame size)'),
     'synth': ('rdfer.synth:synth_command', 'render the synthetic DFER benchmark in DFEW layout'),
     'train': ('rdfer.train:train_command', 'train a model (same options as nbs/train.ipynb)'),
     'predict': ('rdfer.predict:predict_command', 'predict the expression of a video or frame folder'),

@@ -404,9 +404,12 @@ class VideoReader:
         return _stack_hwc([got[i] for i in idx.tolist()])
 
 # %% ../nbs/01_data.ipynb #4185c346
-def open_reader(item_or_path) -> FrameFolderReader | VideoReader:
+def open_reader(item_or_path):
     "A reader for a `VideoItem` or a path (frame folder or video file)."
     if isinstance(item_or_path, VideoItem):
+        if item_or_path.media == 'cache':              # the decoded-frame cache (02a_cache)
+            from rdfer.cache import CacheReader
+            return CacheReader(item_or_path.path)
         return (FrameFolderReader if item_or_path.media == 'frames' else VideoReader)(item_or_path.path)
     p = Path(item_or_path)
     if p.is_dir(): return FrameFolderReader(p)

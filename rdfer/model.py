@@ -364,23 +364,28 @@ def _current_rss_kb() -> int:
     try: return int(open('/proc/self/statm').read().split()[1]) * os.sysconf('SC_PAGE_SIZE') // 1024
     except (OSError, ValueError): return 0
 
-def _train_steps(cfg: ModelConfig, batch: int, size: int, steps: int, warmup: int, device: str, threads: int = 0) -> dict:
-    "Train `cfg`'s model for `warmup` + `steps` steps on random data; videos/s and peak memory (MB)."
+def _train_steps(cfg: ModelConfig, batch: int, size: int, steps: int, warmup: int, device: str, threads: int = 0,
+                 channels_last: bool | None = None, compile: bool = False, amp: bool = True) -> dict:
+    "Train `cfg`'s model for `warmup` + `steps` steps on random data; videos/s and peak memory (MB). channels_last: default on CUDA."
     seed_everything(0)
     if threads: torch.set_num_threads(threads)
     dev = torch.device(device)
     model = build_model(cfg).to(dev).train()
-    if dev.type == 'cuda': to_channels_last(model)
+    if (dev.type == 'cuda') if channels_last is None else channels_last: to_channels_last(model)
+    net = torch.compile(model) if compile else model
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
     video = torch.randn(batch, cfg.num_frames, 3, size, size, device=dev)
     labels = torch.randint(0, cfg.num_classes, (batch,), device=dev)
     def step():
-        with torch.autocast('cuda', dtype=torch.bfloat16, enabled=dev.type == 'cuda'):
-            loss = design_loss(model(video, labels), labels)
+        with torch.autocast('cuda', dtype=torch.bfloat16, enabled=amp and dev.type == 'cuda'):
+            loss = design_loss(net(video, labels), labels)
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
     if dev.type == 'cuda': torch.cuda.reset_peak_memory_stats()
     rss0 = _current_rss_kb()
-    for _ in range(warmup): step()
+    t_warm = time.perf_counter()
+    for _ in range(warmup): step()     # with compile: the compilation
+    if dev.type == 'cuda': torch.cuda.synchronize()
+    warmup_s = time.perf_counter() - t_warm
     times, cpu = [], []
     for _ in range(steps):
         if dev.type == 'cuda': torch.cuda.synchronize()
@@ -390,13 +395,14 @@ def _train_steps(cfg: ModelConfig, batch: int, size: int, steps: int, warmup: in
     secs = sorted(times)[len(times) // 2]          # the median step: robust to other work on a shared machine
     peak = (torch.cuda.max_memory_allocated() / 2**20 if dev.type == 'cuda'
             else max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0, 0) / 1024)
-    return dict(videos_per_s=batch / secs, cpu_ms_per_video=1e3 * sum(cpu) / (batch * steps), peak_mem_mb=peak, params_M=count_params(model) / 1e6)
+    return dict(videos_per_s=batch / secs, cpu_ms_per_video=1e3 * sum(cpu) / (batch * steps), peak_mem_mb=peak, params_M=count_params(model) / 1e6,
+                warmup_s=warmup_s)
 
-def _bench_in_subprocess(cfg: ModelConfig, **kw) -> dict:
+def _bench_in_subprocess(cfg: ModelConfig, timeout: float | None = None, **kw) -> dict:
     code = ('import json, sys; from rdfer.model import ModelConfig, _train_steps; a = json.loads(sys.argv[1]); '
             'print(json.dumps(_train_steps(ModelConfig.from_dict(a["cfg"]), **a["kw"])))')
     r = subprocess.run([sys.executable, '-c', code, json.dumps(dict(cfg=asdict(cfg), kw=kw))],
-                       capture_output=True, text=True)
+                       capture_output=True, text=True, timeout=timeout)
     if r.returncode: raise RuntimeError(f'benchmark of {cfg.variant} failed:\n{r.stderr[-2000:]}')
     return json.loads(r.stdout.strip().splitlines()[-1])
 

@@ -14,7 +14,7 @@ from .core import DataError
 from .data import VideoItem, open_reader, load_split, make_dfew_tree, frame_files, encoded_frame_numbers
 
 # %% auto #0
-__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'segment_indices', 'multi_view_indices', 'clip_transform', 'cpu_rng',
+__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'LOADERS', 'segment_indices', 'multi_view_indices', 'clip_transform', 'cpu_rng',
            'VideoClipDataset', 'collate_clips', 'tune_malloc', 'make_loader', 'SkipReport', 'HeldReader', 'hold_frames',
            'NaiveClipDataset', 'benchmark_data']
 
@@ -193,69 +193,118 @@ class NaiveClipDataset(Dataset):
         return torch.stack([self.tf(Image.open(files[j]).convert('RGB')) for j in idx]), it.label
 
 # %% ../nbs/02_sampling.ipynb #c1d95721
+def _worker_pids(loader) -> list[int]:
+    return [w.pid for w in getattr(getattr(loader, '_iterator', None), '_workers', None) or []]
+
 def _cpu_seconds(loader) -> float:
     "CPU seconds used so far by this process and the loader's live worker processes (Linux /proc; this process only elsewhere)."
     t, tick = time.process_time(), os.sysconf('SC_CLK_TCK') if hasattr(os, 'sysconf') else 100
-    for w in getattr(getattr(loader, '_iterator', None), '_workers', None) or []:
+    for pid in _worker_pids(loader):
         try:
-            f = Path(f'/proc/{w.pid}/stat').read_text().rsplit(')', 1)[1].split()
+            f = Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()
             t += (int(f[11]) + int(f[12])) / tick
         except (OSError, ValueError, IndexError): pass
     return t
 
-def _timed_pass(loader, dataset, epoch: int) -> tuple[int, float, float]:
-    "(videos, wall seconds, CPU seconds) of one pass over `loader`."
-    if hasattr(dataset, 'set_epoch'): dataset.set_epoch(epoch)
-    c, t, n = _cpu_seconds(loader), time.perf_counter(), 0
-    for b in loader: n += len(b['label'] if isinstance(b, dict) else b[1])
-    return n, time.perf_counter() - t, _cpu_seconds(loader) - c
+def _rss_mb(loader) -> float:
+    "Resident memory (MB) of this process and the loader's live workers (Linux /proc; 0 elsewhere)."
+    total = 0
+    for pid in ['self'] + _worker_pids(loader):
+        try: total += int(Path(f'/proc/{pid}/statm').read_text().split()[1]) * os.sysconf('SC_PAGE_SIZE')
+        except (OSError, ValueError): pass
+    return total / 2**20
 
-def benchmark_data(argv: list[str] | None = None) -> dict:
-    "Videos/s of the package's frame and video loaders and of a naive PIL loader on a DFEW-layout tree; prints the ratios."
+def _timed_pass(loader, dataset, epoch: int) -> tuple[int, float, float, float]:
+    "(videos, wall seconds, CPU seconds, resident-memory growth in MB from the first batch to the end) of one pass."
+    if hasattr(dataset, 'set_epoch'): dataset.set_epoch(epoch)
+    c, t, n, rss0 = _cpu_seconds(loader), time.perf_counter(), 0, None
+    for b in loader:
+        n += len(b['label'] if isinstance(b, dict) else b[1])
+        if rss0 is None: rss0 = _rss_mb(loader)
+    return n, time.perf_counter() - t, _cpu_seconds(loader) - c, _rss_mb(loader) - (rss0 or 0)
+
+# %% ../nbs/02_sampling.ipynb #8c985fa6
+LOADERS = ('naive', 'frames', 'cache', 'video')
+
+def _data_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='python -m rdfer.bench data', description=benchmark_data.__doc__)
     p.add_argument('--clips', type=int, default=96); p.add_argument('--frames', type=int, default=64)
-    p.add_argument('--frame-size', type=int, default=224); p.add_argument('--num-frames', type=int, default=16)
+    p.add_argument('--frame-size', type=int, default=224); p.add_argument('--num-frames', default='16,64', help='the T values, comma-separated')
     p.add_argument('--size', type=int, default=112); p.add_argument('--workers', type=int, default=2)
-    p.add_argument('--batch-size', type=int, default=8); p.add_argument('--rounds', type=int, default=3)
-    p.add_argument('--root', help='reuse (or create) the DFEW-layout tree here instead of a temporary folder')
-    a = p.parse_args(argv)
+    p.add_argument('--batch-size', type=int, default=8); p.add_argument('--rounds', type=int, default=2)
+    p.add_argument('--loaders', default=','.join(LOADERS), help=f'comma-separated, of: {", ".join(LOADERS)}')
+    p.add_argument('--root', help='reuse (or create) the DFEW-layout tree (and its cache) here instead of a temporary folder')
+    p.add_argument('--write', nargs='?', const='figures/bench_data.md', help='also write the table as Markdown (default figures/bench_data.md)')
+    return p
+
+def _loader(name: str, items, cached, vitems, T: int, a) -> tuple:
+    "(DataLoader, dataset) of one loader kind at T frames."
+    kw = dict(num_frames=T, size=a.size, train=True)
+    if name == 'naive':
+        ds = NaiveClipDataset(items, **kw)
+        return DataLoader(ds, a.batch_size, shuffle=True, num_workers=a.workers, persistent_workers=a.workers > 0), ds
+    ds = VideoClipDataset({'frames': items, 'cache': cached, 'video': vitems}[name], **kw)
+    return make_loader(ds, a.batch_size, shuffle=True, workers=a.workers), ds
+
+# %% ../nbs/02_sampling.ipynb #661404c1
+def _measure(loaders: dict, rounds: int) -> dict:
+    "Per loader: best videos/s, median CPU ms per video, resident-memory growth over the last pass (MB)."
+    passes = {k: [] for k in loaders}
+    for r in range(rounds + 1):
+        for k, (dl, ds) in loaders.items():
+            n, wall, cpu, grow = _timed_pass(dl, ds, r)
+            if r: passes[k].append((n / wall, 1e3 * cpu / n, grow))
+    return {k: dict(videos_per_s=max(p[0] for p in v), cpu_ms_per_video=float(np.median([p[1] for p in v])), rss_growth_mb=v[-1][2])
+            for k, v in passes.items()}
+
+def _data_table(res: dict) -> str:
+    "The figures as a Markdown table, one row per T and loader."
+    rows = ['| T | loader | videos/s | x naive | CPU ms / video | videos / CPU-s (1 core) | x naive | est. 16 cores (videos/s) | RSS growth (MB) |',
+            '|---:|---|---:|---:|---:|---:|---:|---:|---:|']
+    for T, by in res['T'].items():
+        for k, r in by.items():
+            rows.append(f"| {T} | {k} | {r['videos_per_s']:.1f} | {r.get('vs_naive', float('nan')):.2f}x | {r['cpu_ms_per_video']:.1f} | "
+                        f"{1e3 / r['cpu_ms_per_video']:.1f} | {r.get('cpu_vs_naive', float('nan')):.2f}x | {16e3 / r['cpu_ms_per_video']:.0f} | {r['rss_growth_mb']:+.1f} |")
+    return '\n'.join(rows)
+
+# %% ../nbs/02_sampling.ipynb #ff248579
+def benchmark_data(argv: list[str] | None = None) -> dict:
+    "Videos/s and CPU ms per video of a naive PIL loader and the package's frame, cache and video loaders on a DFEW-layout tree."
+    from rdfer.cache import build_cache, cached_items
+    from rdfer.core import atomic_write
+    a = _data_parser().parse_args(argv)
+    Ts, names = [int(t) for t in a.num_frames.split(',')], [n for n in a.loaders.split(',') if n in LOADERS]
     tmp = None if a.root else tempfile.mkdtemp(prefix='rdfer_bench_')
     root = Path(a.root or tmp)
     try:
         t = time.perf_counter()
         if not (root/'EmoLabel_DataSplit').is_dir():
             make_dfew_tree(root, n_clips=a.clips, num_frames=a.frames, size=a.frame_size, videos=True, texture=True)
-        build_s = time.perf_counter() - t
+        build_s, t = time.perf_counter() - t, time.perf_counter()
         items = load_split('dfew', root, 'train', 1) + load_split('dfew', root, 'test', 1)
         vitems = load_split('dfew', root, 'train', 1, media='video') + load_split('dfew', root, 'test', 1, media='video')
-        kw = dict(num_frames=a.num_frames, size=a.size, train=True)
-        loaders = {}
-        for name, its in (('frames', items), ('video', vitems)):
-            ds = VideoClipDataset(its, **kw)
-            loaders[name] = (make_loader(ds, a.batch_size, shuffle=True, workers=a.workers), ds)
-        naive = NaiveClipDataset(items, **kw)
-        for name, init in (('naive', None), ('naive_tuned', _worker_init)):
-            if a.workers == 0 and init: continue   # tune_malloc is process-wide: with no workers it cannot be switched off again
-            loaders[name] = (DataLoader(naive, a.batch_size, shuffle=True, num_workers=a.workers, persistent_workers=a.workers > 0,
-                                        worker_init_fn=init), naive)
-        passes = {k: [] for k in loaders}
-        for r in range(a.rounds + 1):
-            for k, (dl, ds) in loaders.items():
-                n, wall, cpu = _timed_pass(dl, ds, r)
-                if r: passes[k].append((n / wall, n / cpu if cpu > 0 else float('nan')))
-        res = {'clips': len(items), 'frames_per_clip': a.frames, 'frame_size': a.frame_size, 'T': a.num_frames, 'size': a.size,
-               'workers': a.workers, 'batch_size': a.batch_size, 'rounds': a.rounds, 'build_s': round(build_s, 1)}
-        for k, v in passes.items():
-            res[f'{k}_videos_per_s'] = max(w for w, _ in v)
-            res[f'{k}_videos_per_cpu_s'] = float(np.median([c for _, c in v]))
-        for k in [k for k in loaders if k != 'naive']:
-            for unit in ('videos_per_s', 'videos_per_cpu_s'): res[f'{k}_vs_naive_{unit}'] = res[f'{k}_{unit}'] / res[f'naive_{unit}']
+        build_cache(items, root/'.frame_cache', a.size, workers=max(1, a.workers), progress=False)
+        cached = cached_items(items, root/'.frame_cache', a.size)[0]
+        res = dict(clips=len(items), frames_per_clip=a.frames, frame_size=a.frame_size, size=a.size, workers=a.workers,
+                   batch_size=a.batch_size, rounds=a.rounds, build_s=round(build_s, 1), cache_build_s=round(time.perf_counter() - t, 1), T={})
+        for T in Ts:
+            loaders = {n: _loader(n, items, cached, vitems, T, a) for n in names}
+            by = res['T'][T] = _measure(loaders, a.rounds)
+            del loaders                                   # ends the persistent workers before the next T
+            for k, r in by.items():
+                if 'naive' in by: r |= dict(vs_naive=r['videos_per_s'] / by['naive']['videos_per_s'],
+                                            cpu_vs_naive=by['naive']['cpu_ms_per_video'] / r['cpu_ms_per_video'])
     finally:
         if tmp: shutil.rmtree(tmp, ignore_errors=True)
-    print(f"data loading, {res['clips']} clips x {a.frames} frames of {a.frame_size}px, T={a.num_frames}, size {a.size}, train transforms, "
-          f"{a.workers} workers, batch {a.batch_size}, best of {a.rounds} rounds (tree built in {res['build_s']} s)")
-    print(f'  {"loader":<12} {"videos/s":>9} {"x naive":>8} {"videos/CPU-s":>13} {"x naive":>8}')
-    for k in loaders:
-        r1, r2 = (res.get(f'{k}_vs_naive_{u}', 1.0) for u in ('videos_per_s', 'videos_per_cpu_s'))
-        print(f'  {k:<12} {res[k + "_videos_per_s"]:9.1f} {r1:7.2f}x {res[k + "_videos_per_cpu_s"]:13.1f} {r2:7.2f}x')
+    head = (f"data loading: {res['clips']} clips x {a.frames} frames of {a.frame_size}px (DFEW layout, JPEG frames and h264 mp4s), "
+            f"clips of T frames at {a.size}px with the training transforms, {a.workers} workers, batch {a.batch_size}, best of {a.rounds} rounds; "
+            f"CPU ms = the loading process and its workers; tree built in {res['build_s']} s, its frame cache in {res['cache_build_s']} s")
+    print(head); print(_data_table(res))
+    for T, by in res['T'].items():
+        if 'cache' in by and 'frames' in by:
+            print(f"T={T}: cache {by['cache'].get('vs_naive', float('nan')):.2f}x naive (goal 5x), "
+                  f"{by['cache']['videos_per_s'] / by['frames']['videos_per_s']:.2f}x the frame loader (goal 2.5x)")
+    if a.write:
+        cmd = 'python -m rdfer.bench data' + (' ' + ' '.join(argv) if argv else '')
+        atomic_write(a.write, f'{head}.\n\n`{cmd}`\n\n{_data_table(res)}\n')
     return res

@@ -38,6 +38,7 @@ class DataConfig:
     on_error: str = 'raise'       # raise | skip (skipped items are counted and reported each epoch)
     synth: dict = field(default_factory=dict)  # rdfer.synth.render_benchmark arguments when dataset == 'synth'
     hold_budget_mb: float = 4096  # hold the decoded frames in memory when they fit in this many MB (0: never)
+    cache: str = 'auto'           # decoded-frame cache (rdfer.cache): auto (use where it holds data.size) | build | off | a folder
 
 @dataclass
 class TrainConfig:
@@ -183,17 +184,18 @@ class Processes:
     @property
     def is_main(self) -> bool: return self.rank == 0
     @property
-    def distributed(self) -> bool: return self.world > 1
+    def distributed(self) -> bool: return self.world > 1 or self.owns_group
 
 def setup_processes(device: str = 'auto') -> Processes:
     "Join the torchrun process group if there is one and pick this process's device."
     world, rank, local = (int(os.environ.get(k, d)) for k, d in (('WORLD_SIZE', 1), ('RANK', 0), ('LOCAL_RANK', 0)))
+    group = world > 1 or 'TORCHELASTIC_RUN_ID' in os.environ    # torchrun, even with one process
     cuda = torch.cuda.is_available() and device != 'cpu'
     if device.startswith('cuda') and not torch.cuda.is_available(): raise RuntimeError(f'device {device!r} asked for but CUDA is not available')
-    dev = torch.device(f'cuda:{local}' if cuda and world > 1 else ('cuda' if device == 'auto' else device) if cuda else 'cpu')
+    dev = torch.device(f'cuda:{local}' if cuda and group else ('cuda' if device == 'auto' else device) if cuda else 'cpu')
     if dev.type == 'cuda' and dev.index is None: dev = torch.device('cuda', torch.cuda.current_device())   # set_device needs an index
     if cuda: torch.cuda.set_device(dev)
-    owns = world > 1 and not dist.is_initialized()
+    owns = group and not dist.is_initialized()
     if owns: dist.init_process_group('nccl' if cuda else 'gloo')
     return Processes(rank, world, local, dev, owns)
 
@@ -225,11 +227,15 @@ def build_loaders(cfg: RunConfig, root: Path, procs: Processes, views: int = 1):
     kw = dict(fold=d.fold, media=d.media, **({'annotations': d.annotations} if d.annotations else {}))
     train_items = load_split('dfew' if d.dataset == 'synth' else d.dataset, root, 'train', **kw)
     test_items = load_split('dfew' if d.dataset == 'synth' else d.dataset, root, 'test', **kw)
+    from rdfer.cache import use_cache
+    (train_items, test_items), cache_record = use_cache([train_items, test_items], d.cache, d.size, procs.is_main, procs.distributed,
+                                                        dict(dataset=d.dataset, root=str(root), media=d.media))
     held = hold_frames(train_items + test_items, d.size, d.hold_budget_mb, log=print if procs.is_main else lambda s: None)
     common = dict(num_frames=d.num_frames, size=d.size, seed=cfg.train.seed, on_error=d.on_error)
     augment = clip_transform(True, d.size, scale=tuple(d.crop_scale), jitter=d.jitter)
     train_ds = VideoClipDataset(train_items, train=True, views=views, transform=augment, held=held and held[:len(train_items)], **common)
     test_ds = VideoClipDataset(test_items, train=False, held=held and held[len(train_items):], **common)
+    train_ds.cache_record = cache_record     # for the run record
     per_process = max(1, cfg.train.batch_size // procs.world)
     def sampler(ds, shuffle):
         return DistributedSampler(ds, num_replicas=procs.world, rank=procs.rank, shuffle=shuffle, seed=cfg.train.seed)
@@ -396,7 +402,7 @@ def noise_detection(rows: list[dict], truth: dict | None) -> dict | None:
                                   np.array([truth[r['video_id']]['hard'] for r in rows]))
 
 # %% ../nbs/07_train.ipynb #07b1e99c
-_VOLATILE = {('train', 'resume'), ('train', 'device'), ('data', 'workers'), ('train', 'out_dir')}
+_VOLATILE = {('train', 'resume'), ('train', 'device'), ('data', 'workers'), ('train', 'out_dir'), ('data', 'cache')}
 
 def default_run_dir(cfg: RunConfig) -> Path:
     "runs/<dataset>_f<fold>_<variant>_<strategy>_s<seed>"
@@ -462,7 +468,7 @@ def _train(cfg: RunConfig, run_dir: Path, procs: Processes, progress: bool, on_e
     schedule = lambda epoch, step: lr_at((epoch - 1) * steps + step, t.epochs * steps, int(t.warmup_epochs * steps), t.lr, t.min_lr)
     if procs.is_main:
         atomic_write_json(saved, cfg.to_dict())
-        env = environment_record(procs)
+        env = environment_record(procs) | dict(frame_cache=getattr(train_dl.dataset, 'cache_record', None))
         if (run_dir / 'environment.json').exists():
             env['earlier'] = json.loads((run_dir / 'environment.json').read_text())
         atomic_write_json(run_dir / 'environment.json', env)
