@@ -93,9 +93,12 @@ def safe_torch_load(path):
     import pickle, re, torch
     try: return torch.load(path, map_location='cpu', weights_only=True)
     except pickle.UnpicklingError as e:
-        what = re.search(r'GLOBAL [\w.]+', str(e))
+        what = re.search(r'GLOBAL [\w.]+|\b(?:REDUCE|BUILD|INST|OBJ|NEWOBJ)\b', str(e))
+        if not what:   # not a pickle that asks for code: a damaged or foreign file
+            why = re.findall(r'error:\s*(\S[^\n]*)', str(e)) or ['unreadable pickle']
+            raise RuntimeError(f'not a torch file ({why[0]})') from None
         raise DataError(path, 'refused to load: the file holds more than tensors and plain values, and loading it could run code'
-                              + (f' ({what.group(0)})' if what else '')) from None
+                              f' ({what.group(0)})') from None
 
 # %% ../nbs/00_core.ipynb #873d6001
 def seed_everything(seed: int) -> None:

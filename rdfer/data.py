@@ -17,7 +17,7 @@ from .core import CLASSES, NUM_CLASSES, DataError, class_index
 __all__ = ['IMAGE_EXTS', 'VIDEO_EXTS', 'MEDIA', 'FERV39K_SCENES', 'DFEW_FRAME_DIRS', 'DFEW_VIDEO_DIR', 'DATASETS',
            'SEEK_MIN_FRAMES', 'VideoItem', 'frame_names', 'frame_files', 'frame_value', 'encoded_frame_numbers',
            'write_frames', 'write_video', 'make_dfew_tree', 'make_ferv39k_tree', 'make_generic_tree', 'load_split',
-           'FrameFolderReader', 'VideoReader', 'open_reader', 'check_clip', 'CheckReport', 'check_data',
+           'split_files', 'FrameFolderReader', 'VideoReader', 'open_reader', 'check_clip', 'CheckReport', 'check_data',
            'check_data_command']
 
 # %% ../nbs/01_data.ipynb #52fc8967
@@ -296,6 +296,16 @@ def _duplicates(items: list[VideoItem], report=_raise) -> list[VideoItem]:
 def load_split(dataset: str, root, split: str, fold: int = 1, media: str = 'auto', annotations=None, label_base: int = 1) -> list[VideoItem]:
     "The `VideoItem`s of one split ('train'/'test') of a DFEW fold, FERV39K, or a generic annotation CSV."
     return _duplicates(_split_items(dataset, root, split, fold, media, annotations, label_base, _raise))
+
+# %% ../nbs/01_data.ipynb #180c8c71
+def split_files(dataset: str, root, split: str = 'all', fold: int = 1, annotations=None) -> list[Path]:
+    "The annotation files `load_split` reads for `split` ('train', 'test' or 'all'), each once."
+    root, splits = Path(root), ('train', 'test') if split == 'all' else (split,)
+    if dataset == 'dfew': files = [_dfew_split_file(root, s, fold) for s in splits]
+    elif dataset == 'ferv39k': files = [_ferv39k_split_file(_ferv39k_base(root), s) for s in splits]
+    elif dataset == 'generic': files = [_generic_csv(root, s, annotations) for s in splits]
+    else: raise ValueError(f'dataset must be one of {DATASETS}, got {dataset!r}')
+    return list(dict.fromkeys(files))
 
 # %% ../nbs/01_data.ipynb #9aa701e7
 def _check_indices(indices, n: int, path) -> np.ndarray:
