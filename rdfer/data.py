@@ -384,14 +384,16 @@ class VideoReader:
         try: return sum(1 for pkt in c.demux(video=0) if pkt.size)
         except Exception as e: raise DataError(self.path, f'unreadable video ({type(e).__name__}: {e})') from None
     def _frames(self, c, first: int):
-        "Yield (index, frame) from about `first` on, seeking when that pays."
+        "Yield (index, frame) from about `first` on, seeking when that pays; indices come from the packets' timestamps, exact at any frame rate."
         s = c.streams.video[0]
-        rate, tb, t0 = s.average_rate or s.guessed_rate, s.time_base, s.start_time or 0
-        if first >= SEEK_MIN_FRAMES and rate and tb:
-            c.seek(int(t0 + first / rate / tb), stream=s, backward=True, any_frame=False)
+        if first >= SEEK_MIN_FRAMES:
+            pts = sorted(p.pts for p in c.demux(s) if p.size and p.pts is not None)   # every frame's timestamp, without decoding
+            if len(pts) <= first or len(set(pts)) < len(pts): return   # nothing to map by: `read` decodes from the start
+            index = {t: i for i, t in enumerate(pts)}
+            c.seek(pts[first], stream=s, backward=True, any_frame=False)
             for f in c.decode(s):
-                if f.pts is None: break
-                yield int(round(float((f.pts - t0) * tb * rate))), f
+                if f.pts not in index: return                          # a frame no packet announced: decode from the start
+                yield index[f.pts], f
             return
         for i, f in enumerate(c.decode(s)): yield i, f
     def read(self, indices) -> torch.Tensor:
