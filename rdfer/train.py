@@ -56,7 +56,7 @@ class TrainConfig:
     channels_last: bool = True    # on CUDA
     compile: bool = False         # torch.compile the model
     grad_clip: float = 0.0        # max gradient norm, 0 = off
-    out_dir: str = ''             # '' = runs/<dataset>_f<fold>_<variant>_<strategy>_s<seed>
+    out_dir: str = ''             # '' = runs/<dataset>_f<fold>_<variant>_<strategy>_s<seed>_<hash of the other options and the data>
     resume: bool = True           # continue from the last checkpoint of out_dir (a finished run is returned as it is)
     keep_checkpoints: int = 2     # checkpoints kept (the last N epochs)
     max_steps: int = 0            # stop each epoch after this many steps (0 = the whole epoch; for smoke tests)
