@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['CLASSES', 'NUM_CLASSES', 'class_index', 'DataError', 'atomic_write', 'atomic_write_json', 'atomic_torch_save',
-           'seed_everything']
+__all__ = ['CLASSES', 'NUM_CLASSES', 'class_index', 'DataError', 'atomic_write', 'remove_stale_temps', 'atomic_write_json',
+           'atomic_torch_save', 'safe_torch_load', 'seed_everything']
 
 # %% ../nbs/00_core.ipynb #eebb1afb
 CLASSES = ('Happy', 'Sad', 'Neutral', 'Angry', 'Surprise', 'Disgust', 'Fear')
@@ -40,18 +40,30 @@ class DataError(ValueError):
 # %% ../nbs/00_core.ipynb #888f7e90
 def atomic_write(path, data: bytes | str) -> Path:
     "Write `data` to `path` through a temporary file and a rename, so readers never see a partial file."
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+    path, tmp = Path(path), None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+        os.fchmod(fd, 0o666 & ~_umask())   # mkstemp makes 0600: give the file the permissions open() would
         with os.fdopen(fd, 'wb') as f:
             f.write(data.encode() if isinstance(data, str) else data)
             f.flush(); os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp): os.unlink(tmp)
+    except BaseException as e:
+        if tmp and os.path.exists(tmp): os.unlink(tmp)
+        if isinstance(e, OSError): raise OSError(e.errno, f'cannot write {path}: {e.strerror or e}') from None
         raise
     return path
+
+def _umask() -> int:
+    m = os.umask(0o022); os.umask(m)
+    return m
+
+def remove_stale_temps(folder) -> list[Path]:
+    "Delete the temporaries that interrupted atomic writes left under `folder` (only where one process owns it)."
+    stale = [p for p in Path(folder).rglob('.*.tmp') if p.is_file()]
+    for p in stale: p.unlink(missing_ok=True)
+    return stale
 
 def atomic_write_json(path, obj, **kw) -> Path:
     "Write `obj` as indented, strict JSON atomically (NaN and infinities become null)."
@@ -74,6 +86,19 @@ def atomic_torch_save(obj, path) -> Path:
     import io, torch
     buf = io.BytesIO(); torch.save(obj, buf)
     return atomic_write(path, buf.getvalue())
+
+# %% ../nbs/00_core.ipynb #93edefda
+def safe_torch_load(path):
+    "`torch.load` of tensors and plain values only; a file that would construct anything else is refused, naming it."
+    import pickle, re, torch
+    try: return torch.load(path, map_location='cpu', weights_only=True)
+    except pickle.UnpicklingError as e:
+        what = re.search(r'GLOBAL [\w.]+|\b(?:REDUCE|BUILD|INST|OBJ|NEWOBJ)\b', str(e))
+        if not what:   # not a pickle that asks for code: a damaged or foreign file
+            why = re.findall(r'error:\s*(\S[^\n]*)', str(e)) or ['unreadable pickle']
+            raise RuntimeError(f'not a torch file ({why[0]})') from None
+        raise DataError(path, 'refused to load: the file holds more than tensors and plain values, and loading it could run code'
+                              f' ({what.group(0)})') from None
 
 # %% ../nbs/00_core.ipynb #873d6001
 def seed_everything(seed: int) -> None:

@@ -17,7 +17,7 @@ from .core import CLASSES, NUM_CLASSES, DataError, class_index
 __all__ = ['IMAGE_EXTS', 'VIDEO_EXTS', 'MEDIA', 'FERV39K_SCENES', 'DFEW_FRAME_DIRS', 'DFEW_VIDEO_DIR', 'DATASETS',
            'SEEK_MIN_FRAMES', 'VideoItem', 'frame_names', 'frame_files', 'frame_value', 'encoded_frame_numbers',
            'write_frames', 'write_video', 'make_dfew_tree', 'make_ferv39k_tree', 'make_generic_tree', 'load_split',
-           'FrameFolderReader', 'VideoReader', 'open_reader', 'check_clip', 'CheckReport', 'check_data',
+           'split_files', 'FrameFolderReader', 'VideoReader', 'open_reader', 'check_clip', 'CheckReport', 'check_data',
            'check_data_command']
 
 # %% ../nbs/01_data.ipynb #52fc8967
@@ -43,7 +43,7 @@ def _frame_key(name: str):
 def frame_names(folder) -> list[str]:
     "The names of the image files in a frame folder, sorted numerically by the digits in them."
     with os.scandir(folder) as entries:   # scandir knows the entry types: no stat per frame
-        names = [e.name for e in entries if os.path.splitext(e.name)[1].lower() in IMAGE_EXTS and e.is_file()]
+        names = [e.name for e in entries if os.path.splitext(e.name)[1].lower() in IMAGE_EXTS and (e.is_file() or (e.is_symlink() and not e.is_dir()))]
     return sorted(names, key=_frame_key)
 
 def frame_files(folder) -> list[Path]:
@@ -196,13 +196,20 @@ def _pick_media(frame_path: Path | None, video_path: Path | None, media: str) ->
 def _dfew_items(root: Path, split: str, fold: int, media: str, report=_raise) -> list[VideoItem]:
     frames, videos = _dfew_dirs(root)
     path, items = _dfew_split_file(root, split, fold), []
+    swapped = False
     for n, f in _read_rows(path):
-        if n == 1 and f and not f[0].isdigit(): continue  # the header
+        if n == 1 and f and not f[0].isdigit():       # the header: it says which column is which
+            swapped = len(f) >= 2 and 'label' in f[0].lower() and 'label' not in f[1].lower()
+            continue
+        if swapped: f = [f[1], f[0], *f[2:]]
         if len(f) < 2 or not f[0].isdigit():
             report(DataError(path, f'malformed row {",".join(f)!r}; expected <clip id>,<label 1..7>', n)); continue
         vid = f[0].zfill(5)
         try: label = _label(f[1], path, n)
-        except DataError as e: report(e); continue
+        except DataError as e:
+            label_first = len(f[0]) == 1 and f[0] in '1234567' and f[1].isdigit()    # <label>,<clip id>?
+            report(DataError(path, e.problem + ('; the row looks like <label>,<clip id>: are the columns swapped? (expected <clip id>,<label>, '
+                                                'or a header label,video_name)' if label_first else ''), n)); continue
         p, m = _pick_media(frames/vid if frames else None, videos/f'{vid}.mp4' if videos else None, media)
         items.append(VideoItem(vid, label, p, m, f'{path}:{n}'))
     return items
@@ -233,6 +240,9 @@ def _ferv39k_items(root: Path, split: str, media: str, report=_raise) -> list[Vi
         try: label = _label(f[1], path, n)
         except DataError as e: report(e); continue
         vid = f[0].strip('/')
+        folder = vid.split('/')[1]
+        if folder.lower() in {c.lower() for c in CLASSES} and class_index(folder) != label:
+            report(DataError(path, f'label {f[1]!r} disagrees with the Emotion folder of {vid!r}; expected {folder}', n)); continue
         items.append(VideoItem(vid, label, base/'2_ClipsforFaceCrop'/vid, 'frames', f'{path}:{n}'))
     return items
 
@@ -263,7 +273,10 @@ def _generic_items(root: Path, split: str, media: str, annotations=None, label_b
             report(DataError(path, f'malformed row {",".join(f)!r}; expected {len(head)} fields ({",".join(head)})', n)); continue
         if isp is not None and f[isp].lower() != split: continue
         try: label = _label(f[il], path, n, one_based=label_base == 1)
-        except DataError as e: report(e); continue
+        except DataError as e:
+            hint = {(1, '0'): '; a label 0 suggests 0-based numbering, where every other number would be read one class off: pass label_base=0 (--label-base 0)',
+                    (0, '7'): '; a label 7 suggests 1-based numbering: pass label_base=1'}.get((label_base, f[il]), '')
+            report(DataError(path, e.problem + hint, n)); continue
         p = path.parent/f[ip]
         m = 'video' if p.is_file() or (not p.exists() and p.suffix.lower() in VIDEO_EXTS) else 'frames'
         if media != 'auto' and m != media:
@@ -296,6 +309,16 @@ def _duplicates(items: list[VideoItem], report=_raise) -> list[VideoItem]:
 def load_split(dataset: str, root, split: str, fold: int = 1, media: str = 'auto', annotations=None, label_base: int = 1) -> list[VideoItem]:
     "The `VideoItem`s of one split ('train'/'test') of a DFEW fold, FERV39K, or a generic annotation CSV."
     return _duplicates(_split_items(dataset, root, split, fold, media, annotations, label_base, _raise))
+
+# %% ../nbs/01_data.ipynb #180c8c71
+def split_files(dataset: str, root, split: str = 'all', fold: int = 1, annotations=None) -> list[Path]:
+    "The annotation files `load_split` reads for `split` ('train', 'test' or 'all'), each once."
+    root, splits = Path(root), ('train', 'test') if split == 'all' else (split,)
+    if dataset == 'dfew': files = [_dfew_split_file(root, s, fold) for s in splits]
+    elif dataset == 'ferv39k': files = [_ferv39k_split_file(_ferv39k_base(root), s) for s in splits]
+    elif dataset == 'generic': files = [_generic_csv(root, s, annotations) for s in splits]
+    else: raise ValueError(f'dataset must be one of {DATASETS}, got {dataset!r}')
+    return list(dict.fromkeys(files))
 
 # %% ../nbs/01_data.ipynb #9aa701e7
 def _check_indices(indices, n: int, path) -> np.ndarray:
@@ -374,14 +397,16 @@ class VideoReader:
         try: return sum(1 for pkt in c.demux(video=0) if pkt.size)
         except Exception as e: raise DataError(self.path, f'unreadable video ({type(e).__name__}: {e})') from None
     def _frames(self, c, first: int):
-        "Yield (index, frame) from about `first` on, seeking when that pays."
+        "Yield (index, frame) from about `first` on, seeking when that pays; indices come from the packets' timestamps, exact at any frame rate."
         s = c.streams.video[0]
-        rate, tb, t0 = s.average_rate or s.guessed_rate, s.time_base, s.start_time or 0
-        if first >= SEEK_MIN_FRAMES and rate and tb:
-            c.seek(int(t0 + first / rate / tb), stream=s, backward=True, any_frame=False)
+        if first >= SEEK_MIN_FRAMES:
+            pts = sorted(p.pts for p in c.demux(s) if p.size and p.pts is not None)   # every frame's timestamp, without decoding
+            if len(pts) <= first or len(set(pts)) < len(pts): return   # nothing to map by: `read` decodes from the start
+            index = {t: i for i, t in enumerate(pts)}
+            c.seek(pts[first], stream=s, backward=True, any_frame=False)
             for f in c.decode(s):
-                if f.pts is None: break
-                yield int(round(float((f.pts - t0) * tb * rate))), f
+                if f.pts not in index: return                          # a frame no packet announced: decode from the start
+                yield index[f.pts], f
             return
         for i, f in enumerate(c.decode(s)): yield i, f
     def read(self, indices) -> torch.Tensor:
@@ -426,25 +451,26 @@ def _header_ok(p: Path) -> str | None:
         if size == 0: return 'empty image file (0 bytes)'
         with open(p, 'rb') as f:
             head = f.read(8); f.seek(max(0, size - 2)); tail = f.read(2)
-    except OSError as e: return f'cannot read frame ({e.strerror or e})'
+    except OSError as e: return 'dangling symlink: its target is missing' if p.is_symlink() and not p.exists() else f'cannot read frame ({e.strerror or e})'
     if p.suffix.lower() == '.png': return None if head == _PNG_SIG else 'not a PNG file (bad signature)'
     if head[:2] != b'\xff\xd8': return 'not a JPEG file (bad header)'
     return None if tail == b'\xff\xd9' else 'truncated JPEG (no end marker)'
 
-def check_clip(item: VideoItem, min_frames: int = 16, full: bool = False) -> list[DataError]:
-    "Every problem of one clip's media (missing, empty, too short, corrupt), without raising."
+def check_clip(item: VideoItem, full: bool = False, lengths: dict | None = None) -> list[DataError]:
+    "Every problem of one clip's media (missing, empty, corrupt, frames of different sizes), without raising; `lengths[path]` gets its frame count."
     try: rd = open_reader(item)
     except DataError as e: return [e]
-    probs = []
+    probs, sizes = [], {}
     n = rd.num_frames
-    if n < min_frames: probs.append(DataError(rd.path, f'clip too short: {n} frames, at least {min_frames} asked'))
+    if lengths is not None: lengths[str(rd.path)] = n
     probe = set(range(n)) if full else {0, n // 2, n - 1}
     if isinstance(rd, FrameFolderReader):
         for i in (range(n) if not full else []):
             if i not in probe and (why := _header_ok(rd.file(i))): probs.append(DataError(rd.file(i), why))
         for i in sorted(probe):
-            try: _decode_images([rd.file(i)])
+            try: sizes.setdefault(tuple(_decode_images([rd.file(i)])[0].shape[1:]), rd.names[i])
             except DataError as e: probs.append(e)
+        if len(sizes) > 1: probs.append(DataError(rd.path, 'frames of different sizes: ' + ', '.join(f'{f} is {w}x{h}' for (h, w), f in sizes.items())))
     else:
         try: rd.read(sorted(probe))
         except DataError as e: probs.append(e)
@@ -460,6 +486,7 @@ class CheckReport:
     problems: list = field(default_factory=list)    # DataError, each naming its file
     clips_checked: int = 0
     notes: list = field(default_factory=list)
+    short: list = field(default_factory=list)       # (frames, path) of clips shorter than min_frames: usable, the sampler repeats frames
     @property
     def ok(self) -> bool: return not self.problems
     def summary(self) -> str:
@@ -495,8 +522,12 @@ def check_data(dataset: str, root, fold: int | None = None, min_frames: int = 16
         for vid in sorted(set(ids.get('train', {})) & set(ids.get('test', {}))):
             rep.problems.append(DataError(ids['test'][vid].source.rsplit(':', 1)[0], f'video id {vid!r} is in both the train and the test split'
                                           f'{f" of fold {f}" if f else ""} (train row {ids["train"][vid].source})', int(ids['test'][vid].source.rsplit(':', 1)[1])))
-    for it in clips.values(): rep.problems.extend(check_clip(it, min_frames, full))
+    lengths = {}
+    for it in clips.values(): rep.problems.extend(check_clip(it, full, lengths))
     rep.clips_checked = len(clips)
+    rep.short = sorted((n, p) for p, n in lengths.items() if n < min_frames)
+    if rep.short: rep.notes.append(f'{len(rep.short)} clip(s) shorter than {min_frames} frames (the shortest: {rep.short[0][0]} frames, {rep.short[0][1]}); '
+                                   'not a problem: the sampler repeats frames')
     if not full: rep.notes.append('frames: first, middle and last decoded per clip, the others header-checked (--full decodes all)')
     return rep
 
@@ -506,7 +537,7 @@ def _check_parser() -> argparse.ArgumentParser:
     p.add_argument('--dataset', required=True, choices=DATASETS)
     p.add_argument('--root', required=True, help='dataset root (the folder holding Clip/ and EmoLabel_DataSplit/ for DFEW)')
     p.add_argument('--fold', type=int, choices=range(1, 6), help='DFEW fold 1..5 (default: all five)')
-    p.add_argument('--min-frames', type=int, default=16, help='report clips with fewer frames (default 16)')
+    p.add_argument('--min-frames', type=int, default=16, help='count the clips with fewer frames (default 16; they are usable: the sampler repeats frames)')
     p.add_argument('--media', choices=MEDIA, default='auto', help='frame folders, videos, or frames where present (default)')
     p.add_argument('--annotations', help='generic: the annotation CSV (may contain {split}); default ROOT/{train,test}.csv')
     p.add_argument('--label-base', type=int, choices=(0, 1), default=1, help='generic: numeric labels are 1..7 (default) or 0..6')

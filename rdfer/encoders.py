@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 from torch import nn
 import torchvision
-from .core import DataError
+from .core import DataError, safe_torch_load
 
 # %% auto #0
 __all__ = ['FRAME_ENCODERS', 'CLIP_ENCODERS', 'temporal_shift', 'ShiftConv2d', 'add_temporal_shift', 'set_segments', 'SmallCNN',
@@ -90,7 +90,8 @@ def load_pretrained(module: nn.Module, path) -> nn.Module:
     "Load encoder weights from a local file into `module`; raise naming the keys that do not fit."
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f'pretrained weights not found: {path} (nothing is downloaded; give a local file)')
-    try: sd = torch.load(path, map_location='cpu', weights_only=True)
+    try: sd = safe_torch_load(path)
+    except DataError: raise
     except Exception as e: raise DataError(path, f'cannot read as torch weights: {e}') from e
     for k in ('state_dict', 'model'):
         if isinstance(sd, dict) and isinstance(sd.get(k), dict): sd = sd[k]; break

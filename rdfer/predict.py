@@ -8,7 +8,7 @@ import argparse, json, sys
 from pathlib import Path
 import numpy as np
 import torch
-from .core import CLASSES, DataError
+from .core import CLASSES, DataError, safe_torch_load
 
 # %% auto #0
 __all__ = ['load_model', 'predict_video', 'plot_prediction', 'predict_command']
@@ -23,7 +23,8 @@ def load_model(checkpoint) -> tuple[torch.nn.Module, dict]:
         if not found: raise DataError(path, 'run folder without checkpoints (expected checkpoints/epoch_NNN.pt)')
         path = found[-1]
     if not path.exists(): raise DataError(path, 'no such checkpoint file')
-    try: state = torch.load(path, map_location='cpu', weights_only=False)
+    try: state = safe_torch_load(path)            # tensors and plain values only: a checkpoint cannot run code
+    except DataError: raise
     except Exception as e: raise DataError(path, f'not a readable checkpoint ({type(e).__name__}: {e})') from None
     if not isinstance(state, dict) or 'model' not in state or 'config' not in state:
         keys = sorted(state)[:6] if isinstance(state, dict) else type(state).__name__
@@ -93,6 +94,15 @@ def plot_prediction(res: dict, path=None):
     return fig
 
 # %% ../nbs/08_predict.ipynb #71a8a49a
+def _plot_target_problem(path: Path) -> str | None:
+    "Why the timeline cannot be written to `path` (checked before predicting), or None; a missing folder is created."
+    from matplotlib.backend_bases import FigureCanvasBase
+    formats = FigureCanvasBase.get_supported_filetypes()
+    if path.suffix.lower().lstrip('.') not in formats: return f'unknown image format {path.suffix!r}; use one of {", ".join(sorted(formats))}'
+    try: path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e: return f'cannot create its folder ({e.strerror or e})'
+    return None
+
 def predict_command(argv: list[str]) -> int:
     "`rdfer predict VIDEO_OR_FRAME_FOLDER --checkpoint CKPT [--json] [--plot FILE]`."
     p = argparse.ArgumentParser(prog='rdfer predict', description='Predict the expression of a video file or a folder of frames.')
@@ -101,6 +111,7 @@ def predict_command(argv: list[str]) -> int:
     p.add_argument('--json', action='store_true', help='print JSON')
     p.add_argument('--plot', default=None, help='write the per-frame probability timeline to this image file')
     a = p.parse_args(argv)
+    if a.plot and (why := _plot_target_problem(Path(a.plot))): print(f'rdfer predict: {a.plot}: {why}', file=sys.stderr); return 2
     try:
         model, cfg = load_model(a.checkpoint)
         res = predict_video(model, cfg, a.video)

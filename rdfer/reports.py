@@ -618,7 +618,8 @@ def load_run_model(run: Run):
     ckpts = sorted((run.path / 'checkpoints').glob('epoch_*.pt'))
     if not ckpts: raise DataError(run.path / 'checkpoints', 'no checkpoint epoch_NNN.pt: the re-sampling example needs a trained model')
     model = build_model(ModelConfig(**run.section('model')))
-    model.load_state_dict(torch.load(ckpts[-1], map_location='cpu', weights_only=False)['model'])
+    from rdfer.core import safe_torch_load
+    model.load_state_dict(safe_torch_load(ckpts[-1])['model'])   # weights only: a checkpoint cannot run code
     return model.eval()
 
 def resampling_example(run: Run, video_id: str | None = None) -> dict:

@@ -9,14 +9,14 @@ from pathlib import Path
 from typing import Sequence
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, Dataset, default_collate
+from torch.utils.data import DataLoader, Dataset, default_collate, get_worker_info
 from .core import DataError
 from .data import VideoItem, open_reader, load_split, make_dfew_tree, frame_files, encoded_frame_numbers
 
 # %% auto #0
 __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'LOADERS', 'segment_indices', 'multi_view_indices', 'clip_transform', 'cpu_rng',
-           'VideoClipDataset', 'collate_clips', 'tune_malloc', 'make_loader', 'SkipReport', 'HeldReader', 'hold_frames',
-           'NaiveClipDataset', 'benchmark_data']
+           'VideoClipDataset', 'collate_clips', 'ClipLoader', 'tune_malloc', 'make_loader', 'SkipReport', 'HeldReader',
+           'hold_frames', 'NaiveClipDataset', 'benchmark_data']
 
 # %% ../nbs/02_sampling.ipynb #67617e52
 def segment_indices(num_frames: int, T: int, train: bool, rng: np.random.Generator | None = None) -> np.ndarray:
@@ -92,12 +92,14 @@ class VideoClipDataset(Dataset):
     def __getitem__(self, index: int) -> dict:
         try: return self.load(index)
         except DataError as e:
-            if self.on_error == 'raise': raise
-            return {'skipped': (self.items[index].video_id, str(e)), 'index': index}
+            if self.on_error == 'skip': return {'skipped': (self.items[index].video_id, str(e)), 'index': index}
+            if get_worker_info() is None: raise
+            return {'error': (e.path, e.problem, e.line), 'index': index}   # a worker: `ClipLoader` raises it in the main process
 
 # %% ../nbs/02_sampling.ipynb #6741a53b
 def collate_clips(samples: list[dict]) -> dict:
     "Stack loaded clips into a batch; drop skip markers, recording (video_id, message) in batch['skipped']."
+    if errors := [s['error'] for s in samples if 'error' in s]: return {'error': errors[0]}
     ok = [s for s in samples if 'skipped' not in s]
     return {'video': default_collate([s['video'] for s in ok]) if ok else torch.empty(0),   # in a worker: stacked straight into shared memory
             'label': torch.tensor([s['label'] for s in ok], dtype=torch.long),
@@ -105,6 +107,13 @@ def collate_clips(samples: list[dict]) -> dict:
             'index': torch.tensor([s['index'] for s in ok], dtype=torch.long),
             **({'frame_index': torch.stack([s['frame_index'] for s in ok])} if ok and 'frame_index' in ok[0] else {}),
             'skipped': [s['skipped'] for s in samples if 'skipped' in s]}
+
+class ClipLoader(DataLoader):
+    "A DataLoader that raises a worker's DataError in the main process as it is (one line naming the file), not wrapped in a traceback."
+    def __iter__(self):
+        for batch in super().__iter__():
+            if isinstance(batch, dict) and 'error' in batch: raise DataError(*batch['error'])
+            yield batch
 
 def tune_malloc(threshold: int = 32 << 20) -> bool:
     "Serve allocations below `threshold` from glibc's heap instead of fresh mmaps; False where that is not possible."
@@ -120,7 +129,7 @@ def make_loader(dataset: Dataset, batch_size: int, shuffle: bool = False, worker
     "A DataLoader of `collate_clips` batches; the shuffle order comes from `seed`, workers are persistent."
     g = torch.Generator(); g.manual_seed(seed)
     if fast_malloc and workers == 0: tune_malloc()
-    return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle and sampler is None, sampler=sampler, num_workers=workers,
+    return ClipLoader(dataset, batch_size=batch_size, shuffle=shuffle and sampler is None, sampler=sampler, num_workers=workers,
                       collate_fn=collate_clips, pin_memory=pin_memory, drop_last=drop_last, generator=g,
                       persistent_workers=workers > 0, worker_init_fn=_worker_init if fast_malloc and workers > 0 else None)
 

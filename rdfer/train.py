@@ -4,22 +4,25 @@
 
 # %% ../nbs/07_train.ipynb #da3a726a
 from __future__ import annotations
-import csv, dataclasses, hashlib, json, math, os, platform, random, shutil, subprocess, sys, time
+import csv, dataclasses, fcntl, hashlib, inspect, json, math, os, platform, random, re, shutil, subprocess, sys, time
+from contextlib import contextmanager
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import numpy as np
 import torch
 import torch.distributed as dist
 
-from .core import CLASSES, DataError, atomic_write, atomic_write_json, atomic_torch_save, seed_everything
+from .core import (CLASSES, DataError, atomic_write, atomic_write_json, atomic_torch_save, remove_stale_temps, safe_torch_load,
+                        seed_everything)
 from .metrics import classification_metrics
 
 # %% auto #0
 __all__ = ['DATASETS', 'SYNTH_BENCHMARK', 'PRESETS', 'DataConfig', 'TrainConfig', 'RunConfig', 'resolve_config', 'synth_root',
-           'prepare_data_root', 'Processes', 'setup_processes', 'close_processes', 'gather_objects', 'lr_at',
-           'build_loaders', 'environment_record', 'write_csv', 'read_csv', 'save_checkpoint', 'load_last_checkpoint',
-           'NonFiniteLoss', 'train_one_epoch', 'evaluate', 'ground_truth', 'noise_detection', 'default_run_dir',
-           'train', 'config_from_params', 'train_parser', 'train_command', 'plot_learning_curves', 'benchmark_train']
+           'prepare_data_root', 'data_fingerprint', 'Processes', 'setup_processes', 'close_processes', 'gather_objects',
+           'lr_at', 'build_loaders', 'environment_record', 'write_csv', 'read_csv', 'save_checkpoint',
+           'load_last_checkpoint', 'NonFiniteLoss', 'train_one_epoch', 'evaluate', 'ground_truth', 'noise_detection',
+           'default_run_dir', 'run_folder_lock', 'train', 'config_from_params', 'check_notebook_parameters',
+           'train_parser', 'train_command', 'plot_learning_curves', 'benchmark_train']
 
 # %% ../nbs/07_train.ipynb #c3748ac1
 @dataclass
@@ -55,7 +58,7 @@ class TrainConfig:
     channels_last: bool = True    # on CUDA
     compile: bool = False         # torch.compile the model
     grad_clip: float = 0.0        # max gradient norm, 0 = off
-    out_dir: str = ''             # '' = runs/<dataset>_f<fold>_<variant>_<strategy>_s<seed>
+    out_dir: str = ''             # '' = runs/<dataset>_f<fold>_<variant>_<strategy>_s<seed>_<hash of the other options and the data>
     resume: bool = True           # continue from the last checkpoint of out_dir (a finished run is returned as it is)
     keep_checkpoints: int = 2     # checkpoints kept (the last N epochs)
     max_steps: int = 0            # stop each epoch after this many steps (0 = the whole epoch; for smoke tests)
@@ -81,10 +84,26 @@ class RunConfig:
         return cls(**{k: _make(kinds[k], d.get(k, {}), k) for k in kinds})
 
 def _make(kind, values: dict, section: str):
-    names = {f.name for f in dataclasses.fields(kind)}
-    unknown = sorted(set(values) - names)
-    if unknown: raise ValueError(f'unknown {section} option(s) {unknown}; allowed: {sorted(names)}')
-    return kind(**values)
+    fields = {f.name: f for f in dataclasses.fields(kind)}
+    unknown = sorted(set(values) - set(fields))
+    if unknown: raise ValueError(f'unknown {section} option(s) {unknown}; allowed: {sorted(fields)}')
+    return kind(**{k: _typed(f'{section}.{k}', v, fields[k].type) for k, v in values.items()})
+
+_TYPES = {'int': (int, 'an integer'), 'float': (float, 'a number'), 'str': (str, 'a string'), 'bool': (bool, 'true or false'),
+          'list': (list, 'a list'), 'dict': (dict, 'a mapping'), 'None': (type(None), 'null')}
+
+def _typed(option: str, value, annotation):
+    "`value` if it has the field's annotated type (an integer passes as a float), else a ValueError naming `option`."
+    names = [n.strip() for n in (annotation if isinstance(annotation, str) else annotation.__name__).split('|')]
+    if any(n not in _TYPES for n in names): return value    # a type this check does not know: the dataclass checks it
+    for n in names:
+        kind = _TYPES[n][0]
+        if isinstance(value, bool) and kind is not bool: continue
+        if kind is float and isinstance(value, int | float):
+            if math.isfinite(value): return float(value)
+            raise ValueError(f'{option} must be a finite number; got {value!r}')
+        if isinstance(value, kind): return value
+    raise ValueError(f'{option} must be {" or ".join(_TYPES[n][1] for n in names)}; got {value!r} ({type(value).__name__})')
 
 # %% ../nbs/07_train.ipynb #293a3a64
 _PAPER = dict(data=dict(num_frames=64, size=112, workers=8),
@@ -140,6 +159,20 @@ def resolve_config(dataset: str = 'synth', preset: str | None = None, overrides:
     _check_config(cfg)
     return cfg
 
+_RANGES = {  # what a numeric option allows (every option is also type-checked in `_make`); options not listed: any value
+    **{o: ('at least 1', lambda v: v >= 1) for o in ('data.num_frames', 'train.epochs', 'train.batch_size', 'train.keep_checkpoints',
+                                                      'strategy.views')},
+    **{o: ('0 or more', lambda v: v >= 0) for o in ('data.workers', 'data.jitter', 'train.weight_decay', 'train.warmup_epochs',
+                                                    'train.min_lr', 'train.grad_clip', 'train.max_steps', 'train.seed',
+                                                    'strategy.warmup_epochs', 'strategy.ramp_epochs', 'strategy.w_hard', 'strategy.w_noisy')},
+    **{o: ('between 0 and 1', lambda v: 0 <= v <= 1) for o in ('strategy.smoothing', 'strategy.tau_a', 'strategy.tau_s',
+                                                               'strategy.p_threshold', 'strategy.ema_momentum', 'model.dropout')},
+    'data.size': ('at least 16 (pixels)', lambda v: v >= 16),
+    'train.lr': ('greater than 0', lambda v: v > 0),
+    'data.crop_scale': ('two numbers [low, high] with 0 < low <= high <= 1',
+                        lambda v: len(v) == 2 and all(isinstance(x, int | float) and not isinstance(x, bool) for x in v) and 0 < v[0] <= v[1] <= 1),
+}
+
 def _check_config(cfg: RunConfig) -> None:
     d, t = cfg.data, cfg.train
     if d.dataset not in DATASETS: raise ValueError(f'unknown dataset {d.dataset!r}; allowed: {", ".join(DATASETS)}')
@@ -151,9 +184,17 @@ def _check_config(cfg: RunConfig) -> None:
     if d.media not in ('auto', 'frames', 'video'): raise ValueError(f'media must be auto, frames or video; got {d.media!r}')
     if cfg.model.num_frames != d.num_frames:
         raise ValueError(f'model.num_frames ({cfg.model.num_frames}) must equal data.num_frames ({d.num_frames})')
-    if t.epochs < 1 or t.batch_size < 1: raise ValueError('epochs and batch_size must be at least 1')
-    if t.device not in ('auto', 'cpu', 'cuda') and not t.device.startswith('cuda:'):
-        raise ValueError(f'device must be auto, cpu, cuda or cuda:N; got {t.device!r}')
+    for section, values in cfg.to_dict().items():
+        for name, v in values.items():
+            if f'{section}.{name}' in _RANGES and v is not None and not _RANGES[f'{section}.{name}'][1](v):
+                raise ValueError(f'{section}.{name} must be {_RANGES[f"{section}.{name}"][0]}; got {v!r}')
+    if not re.fullmatch(r'auto|cpu|cuda(:\d+)?', t.device): raise ValueError(f'train.device must be auto, cpu, cuda or cuda:N; got {t.device!r}')
+    if t.device.startswith('cuda') and int(t.device.partition(':')[2] or 0) >= torch.cuda.device_count():
+        raise ValueError(f'train.device={t.device!r} but this machine has {torch.cuda.device_count()} CUDA device(s); use auto or cpu')
+    if d.dataset == 'synth':
+        from rdfer.synth import render_benchmark
+        allowed = set(inspect.signature(render_benchmark).parameters) - {'out'}
+        if set(d.synth) - allowed: raise ValueError(f'data.synth has unknown option(s) {sorted(set(d.synth) - allowed)}; allowed: {sorted(allowed)}')
     from rdfer.agreement import build_strategy
     build_strategy(cfg.strategy)   # fails on an unknown strategy name or option
 
@@ -171,6 +212,16 @@ def prepare_data_root(cfg: DataConfig, is_main: bool = True) -> Path:
     root = synth_root(cfg)
     if is_main: ensure_benchmark(root, **cfg.synth)
     return root
+
+# %% ../nbs/07_train.ipynb #d81a84a2
+def data_fingerprint(cfg: DataConfig) -> str:
+    "A hash of a run's data that does not depend on where it lies: the split files' contents (synth: its rendering options)."
+    h = hashlib.sha256()
+    if cfg.dataset == 'synth': h.update(json.dumps(cfg.synth, sort_keys=True).encode())
+    else:
+        from rdfer.data import split_files
+        for f in split_files(cfg.dataset, cfg.root, 'all', cfg.fold, cfg.annotations or None): h.update(f.name.encode() + b'\0' + f.read_bytes())
+    return h.hexdigest()[:16]
 
 # %% ../nbs/07_train.ipynb #4b6c2d45
 @dataclass
@@ -279,12 +330,19 @@ def read_csv(path) -> list[dict]:
 
 # %% ../nbs/07_train.ipynb #3872b3a2
 def _rng_state() -> dict:
-    s = dict(torch=torch.get_rng_state(), numpy=np.random.get_state(), python=random.getstate())
+    "Every generator's state as tensors and plain values, which weights-only loading accepts."
+    kind, keys, pos, has_gauss, gauss = np.random.get_state()
+    version, words, gauss_next = random.getstate()
+    s = dict(torch=torch.get_rng_state(), numpy=[kind, torch.from_numpy(keys.astype(np.int64)), pos, has_gauss, gauss],
+             python=[version, torch.tensor(words, dtype=torch.int64), gauss_next])
     if torch.cuda.is_available(): s['cuda'] = torch.cuda.get_rng_state_all()
     return s
 
 def _set_rng_state(s: dict) -> None:
-    torch.set_rng_state(s['torch']); np.random.set_state(s['numpy']); random.setstate(s['python'])
+    kind, keys, pos, has_gauss, gauss = s['numpy']
+    version, words, gauss_next = s['python']
+    torch.set_rng_state(s['torch']); np.random.set_state((kind, keys.numpy().astype(np.uint32), pos, has_gauss, gauss))
+    random.setstate((version, tuple(words.tolist()), gauss_next))
     if 'cuda' in s and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s['cuda'])
 
 def save_checkpoint(run_dir: Path, epoch: int, state: dict, keep: int) -> Path:
@@ -295,9 +353,10 @@ def save_checkpoint(run_dir: Path, epoch: int, state: dict, keep: int) -> Path:
     return path
 
 def load_last_checkpoint(run_dir: Path) -> dict | None:
-    "The newest checkpoint of a run folder that loads, or None."
+    "The newest checkpoint of a run folder that loads, or None; one that would run code is refused (DataError), never skipped."
     for path in sorted((Path(run_dir) / 'checkpoints').glob('epoch_*.pt'), reverse=True):
-        try: return torch.load(path, map_location='cpu', weights_only=False)
+        try: return safe_torch_load(path)
+        except DataError: raise
         except Exception as e: print(f'[rdfer] checkpoint {path} does not load ({e}); trying an older one', file=sys.stderr)
     return None
 
@@ -402,11 +461,59 @@ def noise_detection(rows: list[dict], truth: dict | None) -> dict | None:
                                   np.array([truth[r['video_id']]['hard'] for r in rows]))
 
 # %% ../nbs/07_train.ipynb #07b1e99c
-_VOLATILE = {('train', 'resume'), ('train', 'device'), ('data', 'workers'), ('train', 'out_dir'), ('data', 'cache')}
+_VOLATILE = {('train', 'resume'), ('train', 'device'), ('data', 'workers'), ('train', 'out_dir'), ('data', 'root'), ('data', 'cache'), ('data', 'hold_budget_mb')}
+
+def _identity(d: dict) -> dict:
+    "The options of a config dict that define its run (not where the data lies, nor how fast the run goes)."
+    return {s: {k: v for k, v in d.get(s, {}).items() if (s, k) not in _VOLATILE} for s in ('data', 'model', 'strategy', 'train')}
+
+def _digest(obj) -> str: return hashlib.sha256(json.dumps(obj, sort_keys=True).encode()).hexdigest()[:16]
 
 def default_run_dir(cfg: RunConfig) -> Path:
-    "runs/<dataset>_f<fold>_<variant>_<strategy>_s<seed>"
-    return Path('runs') / f'{cfg.data.dataset}_f{cfg.data.fold}_{cfg.model.variant}_{cfg.strategy.name}_s{cfg.train.seed}'
+    "runs/<dataset>_f<fold>_<variant>_<strategy>_s<seed>_<hash of every other option and of the data>"
+    key = _digest([_identity(cfg.to_dict()), data_fingerprint(cfg.data)])[:8]
+    return Path('runs') / f'{cfg.data.dataset}_f{cfg.data.fold}_{cfg.model.variant}_{cfg.strategy.name}_s{cfg.train.seed}_{key}'
+
+def _run_record(cfg: RunConfig) -> dict:
+    "What config.json holds: the config, and checksums of its identity and data that tie the folder to them."
+    d = cfg.to_dict()
+    return d | dict(identity=dict(config=_digest(_identity(d)), data=data_fingerprint(cfg.data)))
+
+@contextmanager
+def run_folder_lock(run_dir: Path, main: bool = True):
+    "Own `run_dir` while the block runs (rank 0 locks; others pass): a second process is refused, and a dead one's lock is gone."
+    if not main: yield; return
+    Path(run_dir).mkdir(parents=True, exist_ok=True)
+    with open(Path(run_dir) / '.lock', 'a+') as f:
+        try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)    # the kernel drops it when the process ends, however it ends
+        except BlockingIOError:
+            f.seek(0)
+            raise DataError(run_dir, f'in use by another rdfer process ({f.read().strip() or "unknown"}); wait for it to end or choose another out_dir') from None
+        f.seek(0); f.truncate(); f.write(f'pid {os.getpid()} on {platform.node()} since {time.strftime("%Y-%m-%d %H:%M:%S")}\n'); f.flush()
+        remove_stale_temps(run_dir)    # left by writes that a kill interrupted; this process owns the folder now
+        yield
+
+def _check_run_dir(cfg: RunConfig, run_dir: Path, main: bool) -> dict | None:
+    "The results of a finished run of `cfg` in `run_dir`; None to start or resume; a DataError for a folder that holds another run."
+    saved = run_dir / 'config.json'
+    if not saved.exists(): return None
+    try: old = json.loads(saved.read_text())
+    except (OSError, ValueError) as e: raise DataError(saved, f'unreadable run record ({e}); move the folder away or choose another out_dir') from None
+    if not any((run_dir / 'checkpoints').glob('epoch_*.pt')):     # it stopped before its first checkpoint: nothing to keep
+        if main:
+            for f in ('config.json', 'environment.json', 'metrics.csv'): (run_dir / f).unlink(missing_ok=True)
+            shutil.rmtree(run_dir / 'records', ignore_errors=True)
+        return None
+    ident = old.get('identity', {})
+    if 'config' in ident and ident['config'] != _digest(_identity(old)):
+        raise DataError(saved, 'was edited after the run started (it no longer matches its checksum); restore it, or run the changed configuration in another out_dir')
+    diff = _config_differences(cfg.to_dict(), old)
+    if ident.get('data', data_fingerprint(cfg.data)) != data_fingerprint(cfg.data):
+        diff.append("the data's split files differ from those the run started with")
+    if diff: raise DataError(run_dir, f'holds a run with another configuration ({"; ".join(diff)}); choose another out_dir')
+    if not cfg.train.resume: raise DataError(run_dir, 'already holds a run; pass resume=True (--resume) to continue it or choose another out_dir')
+    if (run_dir / 'final_metrics.json').exists(): return json.loads((run_dir / 'final_metrics.json').read_text()) | dict(run_dir=str(run_dir))
+    return None
 
 def _config_differences(a: dict, b: dict) -> list[str]:
     return [f'{s}.{k}: {a[s].get(k)!r} != {b.get(s, {}).get(k)!r}' for s in a for k in a[s]
@@ -426,16 +533,13 @@ def train(cfg: RunConfig | dict, progress: bool = True, on_epoch=None) -> dict:
     cfg = RunConfig.from_dict(cfg) if isinstance(cfg, dict) else cfg
     _check_config(cfg)
     run_dir = Path(cfg.train.out_dir or default_run_dir(cfg)); cfg.train.out_dir = str(run_dir)
-    saved = run_dir / 'config.json'
-    if saved.exists():
-        diff = _config_differences(cfg.to_dict(), json.loads(saved.read_text()))
-        if diff: raise ValueError(f'{run_dir} holds a run with another configuration ({"; ".join(diff)}); choose another out_dir')
-        if not cfg.train.resume: raise ValueError(f'{run_dir} already holds a run; pass resume=True to continue it or choose another out_dir')
-        if (run_dir / 'final_metrics.json').exists():
-            return json.loads((run_dir / 'final_metrics.json').read_text()) | dict(run_dir=str(run_dir))
-    procs = setup_processes(cfg.train.device)
-    try: return _train(cfg, run_dir, procs, progress, on_epoch)
-    finally: close_processes(procs)
+    main = int(os.environ.get('RANK', 0)) == 0      # only rank 0 locks and writes
+    with run_folder_lock(run_dir, main):
+        done = _check_run_dir(cfg, run_dir, main)
+        if done is not None: return done
+        procs = setup_processes(cfg.train.device)
+        try: return _train(cfg, run_dir, procs, progress, on_epoch)
+        finally: close_processes(procs)
 
 def _train(cfg: RunConfig, run_dir: Path, procs: Processes, progress: bool, on_epoch=None) -> dict:
     from rdfer.model import build_model
@@ -467,7 +571,7 @@ def _train(cfg: RunConfig, run_dir: Path, procs: Processes, progress: bool, on_e
     t = cfg.train
     schedule = lambda epoch, step: lr_at((epoch - 1) * steps + step, t.epochs * steps, int(t.warmup_epochs * steps), t.lr, t.min_lr)
     if procs.is_main:
-        atomic_write_json(saved, cfg.to_dict())
+        atomic_write_json(saved, _run_record(cfg))
         env = environment_record(procs) | dict(frame_cache=getattr(train_dl.dataset, 'cache_record', None))
         if (run_dir / 'environment.json').exists():
             env['earlier'] = json.loads((run_dir / 'environment.json').read_text())
@@ -541,6 +645,10 @@ def config_from_params(dataset: str = 'synth', preset: str | None = None, overri
     merged = {_PARAM_FIELDS[k]: v for k, v in params.items() if v is not None and v != ''} | dict(overrides or {})
     return resolve_config(dataset, preset or None, merged)
 
+def check_notebook_parameters(injected: list[str]) -> None:
+    "Refuse the names papermill injected that the parameters cell does not define (`-p epoch 3` for `epochs`)."
+    if injected: raise ValueError(f'unknown notebook parameter(s) {sorted(injected)}; allowed: {sorted(["dataset", "preset", "overrides", *_PARAM_FIELDS])}')
+
 # %% ../nbs/07_train.ipynb #75ac1ee5
 def _value(text: str):
     try: return json.loads(text)
@@ -574,8 +682,7 @@ def train_command(argv: list[str] | None = None, prog: str = 'rdfer train') -> i
     try: cfg = config_from_params(a.dataset, a.preset, overrides, **params)
     except (ValueError, KeyError) as e: print(f'{prog}: {e}', file=sys.stderr); return 2
     try: final = train(cfg, progress=not a.no_progress)
-    except NonFiniteLoss as e: print(f'{prog}: {e}', file=sys.stderr); return 1
-    except DataError as e: print(f'{prog}: {e}', file=sys.stderr); return 1
+    except (NonFiniteLoss, DataError, OSError) as e: print(f'{prog}: {e}', file=sys.stderr); return 1   # OSError: a full disk, names the file
     if int(os.environ.get('RANK', 0)) == 0:
         last = final['last']
         print(f"{final['run_dir']}: last epoch UAR {last['uar']:.2f} WAR {last['war']:.2f}")

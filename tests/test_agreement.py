@@ -41,7 +41,7 @@ def test_resume_continues_identically(name, tmp_path):
     whole = run(build_strategy(cfg), range(1, 5))
     first = build_strategy(cfg); run(first, range(1, 3))
     torch.save(first.state_dict(), tmp_path / 'strategy.pt')
-    resumed = build_strategy(cfg); resumed.load_state_dict(torch.load(tmp_path / 'strategy.pt', weights_only=False))
+    resumed = build_strategy(cfg); resumed.load_state_dict(torch.load(tmp_path / 'strategy.pt', weights_only=True))
     rest = run(resumed, range(3, 5))
     assert len(rest) == len(whole[-len(rest):])
     for (l1, r1), (l2, r2) in zip(whole[-len(rest):], rest):

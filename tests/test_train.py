@@ -100,7 +100,7 @@ def test_non_finite_loss_stops_with_epoch_and_step(tmp_path, env, monkeypatch):
         T.train(cfg, progress=False)
     ck = sorted((tmp_path / 'nan' / 'checkpoints').glob('*.pt'))
     assert [p.name for p in ck] == ['epoch_001.pt']
-    state = torch.load(ck[0], weights_only=False)
+    state = torch.load(ck[0], weights_only=True)
     assert all(torch.isfinite(v).all() for v in state['model'].values() if v.is_floating_point())
 
 
