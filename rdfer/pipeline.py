@@ -16,9 +16,8 @@ __all__ = ['NOISE_SETTINGS', 'GRID', 'SEEDS', 'FOLD', 'QUICK_GRID', 'main_grid',
 NOISE_SETTINGS = {'noise0': dict(noise_rate=0.0), 'noise40': dict(noise_rate=0.4, noise_kind='symmetric'),
                   'confusable30': dict(noise_rate=0.3, noise_kind='confusable')}
 GRID = (('ce', 'noise0'), ('rdfer', 'noise0'),
-        ('ce', 'noise40'), ('label_smoothing', 'noise40'), ('small_loss', 'noise40'), ('loss_mixture', 'noise40'),
-        ('class_mixture', 'noise40'), ('rdfer', 'noise40'),
-        ('ce', 'confusable30'), ('class_mixture', 'confusable30'), ('rdfer', 'confusable30'))
+        ('ce', 'noise40'), ('small_loss', 'noise40'), ('loss_mixture', 'noise40'), ('class_mixture', 'noise40'), ('rdfer', 'noise40'),
+        ('ce', 'confusable30'), ('rdfer', 'confusable30'))
 SEEDS, FOLD = (1, 2, 3), 2
 QUICK_GRID = dict(rows=(('ce', 'noise0'), ('ce', 'noise40'), ('rdfer', 'noise40')), seeds=(1, 2))
 

@@ -111,7 +111,7 @@ _PAPER = dict(data=dict(num_frames=64, size=112, workers=8),
               strategy=dict(name='rdfer'),
               train=dict(epochs=100, batch_size=128, lr=5e-4, weight_decay=0.05, warmup_epochs=10, min_lr=5e-6))
 SYNTH_BENCHMARK = dict(videos=4200, frames=24, size=32, clarity=2.2, media=['frames'])   # the CPU regime's benchmark
-_RDFER_CPU = dict(name='rdfer', warmup='fit', warmup_epochs=2, decision='mixture', ema_momentum=0.5, w_noisy=0.0)
+_RDFER_CPU = dict(name='rdfer', warmup='fit', warmup_epochs=2, decision='mixture')   # w_hard 1.5, w_noisy 0.2: the design's
 _CPU_MODEL = dict(encoder='small_cnn', clip_encoder='tsm', num_frames=16, synopsis_frames=8, num_clips=4,
                   clip_len=2, clip_stride=2, hidden=64, heads=4)
 PRESETS = {
