@@ -57,12 +57,12 @@ CLEAN, HARD, NOISY, UNDECIDED = 0, 1, 2, -1
 CATEGORY_NAMES = {CLEAN: 'clean', HARD: 'hard', NOISY: 'noisy', UNDECIDED: 'undecided'}
 
 def categorise(agreement: Agreement, labels: torch.Tensor, tau_a: float = 0.75, tau_s: float = 0.5,
-               opposite: bool = False) -> torch.Tensor:
-    "Category per sample (CLEAN 0, HARD 1, NOISY 2) from vote agreement, label support and mode."
+               opposite: bool = False, against: torch.Tensor | None = None) -> torch.Tensor:
+    "Category per sample (CLEAN 0, HARD 1, NOISY 2) from label support and whether the clips agree against the label."
     A, S = agreement.vote_agreement, agreement.label_support
     labels = labels.to(A.device)
     clean = S >= tau_s
-    against = (A >= tau_a) & (agreement.mode != labels)
+    if against is None: against = (A >= tau_a) & (agreement.mode != labels)   # the design's rule; a strategy may decide otherwise
     cat = torch.where(against, torch.full_like(labels, HARD if opposite else NOISY),
                       torch.full_like(labels, NOISY if opposite else HARD))
     return torch.where(clean, torch.full_like(labels, CLEAN), cat).long()
@@ -401,9 +401,7 @@ class AgreementWeighting(Strategy):
         score = agreement_noisy_score(agreement, cfg.noisy_score)
         if not self.warmed_up(epoch):
             return Decision(torch.ones_like(loss), labels, torch.full_like(labels, UNDECIDED), score, torch.zeros_like(labels))
-        against = self.noisy_against(agreement, labels, score)
-        cat = torch.where(against, HARD if cfg.opposite else NOISY, NOISY if cfg.opposite else HARD).to(labels)
-        cat = torch.where(agreement.label_support >= cfg.tau_s, torch.full_like(labels, CLEAN), cat)
+        cat = categorise(agreement, labels, cfg.tau_a, cfg.tau_s, cfg.opposite, self.noisy_against(agreement, labels, score))
         weight = torch.tensor([1.0, cfg.w_hard, cfg.w_noisy], device=loss.device)[cat]
         target = labels
         if cfg.relabel:

@@ -14,12 +14,13 @@ from .core import CLASSES, DataError, atomic_write, atomic_write_json
 __all__ = ['REPORTED', 'STRATEGY_ORDER', 'BEST', 'ABLATION_ORDER', 'DETECTION_FIGURES', 'DIFFICULTY_COLUMNS', 'NoiseLevel', 'Run',
            'read_run', 'scan_runs', 'find_runs', 'example_run', 'ablation_label', 'config_signature', 'run_group_key',
            'group_runs', 'Stat', 'aggregate', 'summarise', 'markdown_table', 'write_table', 'main_table',
-           'per_class_table', 'ablation_table', 'robustness_table', 'detection_table', 'run_inventory', 'read_records',
-           'data_root', 'run_truth', 'records_at', 'truth_arrays', 'difficulty_breakdown', 'difficulty_table',
-           'paired_table', 'localisation', 'uniform_localisation', 'localisation_table', 'plot_localisation',
-           'save_figure', 'plot_agreement_by_category', 'category_fractions', 'plot_category_evolution', 'noisy_scores',
-           'plot_roc_curves', 'plot_resampling_example', 'load_run_model', 'resampling_example', 'plot_confusion_grid',
-           'summed_confusion', 'plot_robustness', 'smoke_runs', 'smoke_setup']
+           'per_class_table', 'ablation_table', 'robustness_table', 'synth_groups', 'detection_table', 'run_inventory',
+           'read_records', 'data_root', 'run_truth', 'records_at', 'truth_arrays', 'difficulty_breakdown',
+           'difficulty_table', 'paired_table', 'localisation', 'uniform_localisation', 'localisation_table',
+           'plot_localisation', 'save_figure', 'plot_agreement_by_category', 'category_fractions',
+           'plot_category_evolution', 'noisy_scores', 'plot_roc_curves', 'plot_resampling_example', 'load_run_model',
+           'resampling_example', 'plot_confusion_grid', 'summed_confusion', 'plot_robustness', 'smoke_runs',
+           'smoke_setup']
 
 # %% ../nbs/12_reports.ipynb #35f3fb85
 _PUBLISHED = [  # method, venue/year, DFEW (UAR, WAR), FERV39K (UAR, WAR) -- shared/datasets.md
@@ -321,12 +322,15 @@ DETECTION_FIGURES = {'auroc': "AUROC (strategy's score)", 'precision': 'precisio
                      'auroc_support_agreement': 'AUROC ((1-S)·A)', 'hard_vs_noisy_auroc': 'hard vs noisy AUROC (A)',
                      'hard_vs_noisy_auroc_soft': 'hard vs noisy AUROC (soft)'}
 
+def synth_groups(runs: list[Run], keep=lambda k: k[0] == 'synth' and k[4] == 'full RDFER') -> list[tuple]:
+    "(group key, clash suffix, member runs) of the groups `keep` selects, by noise level and then strategy order."
+    members = group_runs(runs)
+    return [(k, clash, members[k]) for _, k, _, clash in sorted(_labelled_groups(runs, keep), key=lambda g: (g[1][3], _sort_key(g[1])))]
+
 def detection_table(runs: list[Run]) -> list[dict]:
     "Noisy-label detection figures of the last epoch per strategy and noise rate (synthetic benchmark), mean ± std."
-    groups = _labelled_groups(runs, lambda k: k[0] == 'synth' and k[4] == 'full RDFER')
     rows = []
-    for _, k, _, clash in sorted(groups, key=lambda g: (g[1][3], _sort_key(g[1]))):
-        members = group_runs(runs)[k]
+    for k, clash, members in synth_groups(runs):
         nd = [r.final.get('noise_detection') or {} for r in members]
         rows.append(dict(strategy=k[2] + ('' if k[1] == 'rdfer' else f' ({k[1]})') + clash, **{'noise rate': k[3]},
                          **{name: aggregate([d.get(key, float('nan')) for d in nd]) for key, name in DETECTION_FIGURES.items()},
@@ -403,10 +407,9 @@ def difficulty_breakdown(run: Run) -> dict | None:
 
 def difficulty_table(runs: list[Run]) -> list[dict]:
     "Clean-test accuracy (%) by difficulty per strategy and noise level (synthetic benchmark), mean ± std over runs."
-    groups = _labelled_groups(runs, lambda k: k[0] == 'synth' and k[4] == 'full RDFER')
     rows = []
-    for _, k, _, clash in sorted(groups, key=lambda g: (g[1][3], _sort_key(g[1]))):
-        parts = [b for b in (difficulty_breakdown(r) for r in group_runs(runs)[k]) if b]
+    for k, clash, members in synth_groups(runs):
+        parts = [b for b in (difficulty_breakdown(r) for r in members) if b]
         if parts: rows.append(dict(strategy=k[2] + clash, **{'noise rate': k[3]}, **{c: aggregate([b[c] for b in parts]) for c in DIFFICULTY_COLUMNS},
                                    runs=len(parts)))
     return rows or [dict(strategy='no run with ground truth found')]
@@ -466,12 +469,9 @@ def uniform_localisation(run: Run) -> float:
 
 def localisation_table(runs: list[Run]) -> list[dict]:
     "Per group of RDFER-network runs: the key-expression clips' localisation rate at the first and last epoch, beside uniform clips'."
-    groups = _labelled_groups(runs, lambda k: k[0] == 'synth' and k[1] == 'rdfer')
     rows = []
-    for _, k, _, clash in sorted(groups, key=lambda g: (g[1][3], _sort_key(g[1]))):
-        members = group_runs(runs)[k]
-        loc = [localisation(r) for r in members]
-        loc = [l for l in loc if l]
+    for k, clash, members in synth_groups(runs, lambda k: k[0] == 'synth' and k[1] == 'rdfer'):
+        loc = [l for l in (localisation(r) for r in members) if l]
         if not loc: continue
         rows.append(dict(strategy=k[2] + clash, **{'noise rate': k[3], 'clips': k[4], 'epoch 1': aggregate([l[min(l)] for l in loc]),
                          'last epoch': aggregate([l[max(l)] for l in loc]), 'uniform clips would reach': aggregate([uniform_localisation(r) for r in members]),
