@@ -80,7 +80,7 @@ class VideoClipDataset(Dataset):
     def load(self, index: int) -> dict:
         "Read, sample and transform item `index`; raises DataError for a broken item."
         item = self.items[index]
-        rd = HeldReader(self.held[index]) if self.held is not None else open_reader(item)
+        rd = HeldReader(self.held[index]) if self.held is not None and self.held[index] is not None else open_reader(item)
         n = rd.num_frames
         if n < self.min_frames: raise DataError(item.path, f'clip too short: {n} frames, at least {self.min_frames} asked')
         idx = self.frame_indices(index, n)
@@ -170,18 +170,25 @@ def _resize_to(frames: torch.Tensor, size: int) -> torch.Tensor:
 def hold_frames(items: Sequence[VideoItem], size: int, budget_mb: float = 4096, log=print) -> list | None:
     "Every item's frames decoded once as uint8 (at most `size` px), or None (with a line saying why) if over `budget_mb`."
     if not items or budget_mb <= 0: return None
-    readers = [open_reader(it) for it in items]
-    side = min(size, *readers[0].read([0]).shape[-2:])
-    need = sum(r.num_frames for r in readers) * 3 * side * side / 2**20
+    def reader(it):                        # a broken item is not held: the dataset reads it, and raises or skips as asked
+        try: return open_reader(it)
+        except DataError: return None
+    readers = [reader(it) for it in items]
+    frames = [r.num_frames for r in readers if r is not None]
+    if not frames: return None
+    need = sum(frames) * 3 * size * size / 2**20            # an upper bound: sources smaller than `size` take less
     if need > budget_mb:
         log(f'[rdfer] {len(items)} videos need about {need:.0f} MB decoded, over the hold budget of {budget_mb:.0f} MB: '
             'reading them from disk every epoch (raise data.hold_budget_mb, or build a decoded-frame cache)')
         return None
     held = []
     for it, rd in zip(items, readers):
-        key = _held_key(it, rd, size)
-        if key not in _HELD: _HELD[key] = _resize_to(rd.read(np.arange(rd.num_frames)), size).contiguous()
-        held.append(_HELD[key])
+        try:
+            key = _held_key(it, rd, size)
+            if key not in _HELD: _HELD[key] = _resize_to(rd.read(np.arange(rd.num_frames)), size).contiguous()
+            held.append(_HELD[key])
+        except (DataError, AttributeError):    # AttributeError: no reader (the item did not open)
+            held.append(None)
     log(f'[rdfer] holding {len(items)} videos decoded in memory ({need:.0f} MB of a {budget_mb:.0f} MB budget)')
     return held
 

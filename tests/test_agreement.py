@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from rdfer.agreement import (STRATEGIES, StrategyConfig, build_strategy, noise_detection_report, clip_agreement,
                              CLEAN, HARD, NOISY, UNDECIDED)
 
-KEYS = {'loss', 'agreement', 'support', 'soft_agreement', 'mode', 'margin', 'category', 'weight', 'noisy_score',
+KEYS = {'loss', 'pred', 'agreement', 'support', 'soft_agreement', 'mode', 'margin', 'category', 'weight', 'noisy_score',
         'noisy_decision'}
 
 
@@ -124,7 +124,7 @@ def test_toy_training_finds_noisy_labels(name):
     rep = noise_detection_report(rec, flip)
     assert rep['auroc'] > 0.85, rep
     assert rep['auroc_support_agreement'] > 0.8 and rep['auroc_loss'] > 0.85
-    if name in ('small_loss', 'loss_mixture', 'rdfer'):
+    if name in ('small_loss', 'loss_mixture', 'class_mixture', 'rdfer'):
         assert rep['recall'] > 0.6 and rep['precision'] > 0.6, rep
     else:
         assert rep['frac_flagged'] == 0
@@ -137,8 +137,8 @@ def test_warmup_edges_of_each_strategy():
     assert (rd(out, y, ids, 2)[1]['category'] == UNDECIDED).all() and (rd(out, y, ids, 3)[1]['category'] >= 0).all()
     lm = build_strategy({'name': 'loss_mixture', 'warmup_epochs': 2})
     lm(out, y, ids, 1); lm.end_epoch(1)
-    assert lm.mixture is None and (lm(out, y, ids, 2)[1]['category'] == UNDECIDED).all()
+    assert not lm.mixtures and (lm(out, y, ids, 2)[1]['category'] == UNDECIDED).all()
     lm.end_epoch(2)
-    assert lm.mixture is not None and (lm(out, y, ids, 3)[1]['category'] >= 0).all()
+    assert lm.mixtures and (lm(out, y, ids, 3)[1]['category'] >= 0).all()
     sl = build_strategy({'name': 'small_loss', 'forget_rate': 0.5, 'ramp_epochs': 1})
     assert sl(out, y, ids, 1)[1]['weight'].sum() == 8 and sl(out, y, ids, 2)[1]['weight'].sum() == 4

@@ -141,8 +141,12 @@ def test_agreement_analysis_notebook(tiny_runs):
     figures = base / 'analysis_out'
     papermill('agreement_analysis', base, env, figures, '-p', 'noise_rate', '0.4')
     stems = ['agreement_ce_noise0.4', 'agreement_rdfer_noise0.4', 'categories_rdfer_noise0.4', 'roc_noise0.4',
-             'resampling_example_noise0.4', 'confusion_noise0.4']
+             'resampling_example_noise0.4', 'confusion_noise0.4', 'localisation']
+    epochs = sorted({int(r['epoch']) for r in csv.DictReader(open(next(base.rglob('agreement.csv'))))})
+    stems += [f'agreement_rdfer_noise0.4_epoch{e}' for e in sorted({1, (epochs[-1] + 1) // 2, epochs[-1]})]   # RDFER at several epochs
     for stem in stems:
         assert (figures / f'{stem}.png').read_bytes()[:4] == b'\x89PNG', stem
         assert b'<svg' in (figures / f'{stem}.svg').read_bytes()[:2000], stem
     assert sorted(p.stem for p in figures.glob('*.png')) == sorted(stems)
+    loc = (figures / 'localisation.md').read_text()
+    assert 'uniform clips would reach' in loc and '(n=' in loc      # the key-expression clips' localisation rate, measured
