@@ -161,10 +161,11 @@ def resolve_config(dataset: str = 'synth', preset: str | None = None, overrides:
 
 _RANGES = {  # what a numeric option allows (every option is also type-checked in `_make`); options not listed: any value
     **{o: ('at least 1', lambda v: v >= 1) for o in ('data.num_frames', 'train.epochs', 'train.batch_size', 'train.keep_checkpoints',
-                                                      'strategy.views')},
+                                                      'strategy.views', 'strategy.max_warmup_epochs')},
     **{o: ('0 or more', lambda v: v >= 0) for o in ('data.workers', 'data.jitter', 'train.weight_decay', 'train.warmup_epochs',
                                                     'train.min_lr', 'train.grad_clip', 'train.max_steps', 'train.seed',
-                                                    'strategy.warmup_epochs', 'strategy.ramp_epochs', 'strategy.w_hard', 'strategy.w_noisy')},
+                                                    'strategy.warmup_epochs', 'strategy.ramp_epochs', 'strategy.w_hard', 'strategy.w_noisy',
+                                                    'strategy.fit_tolerance', 'data.hold_budget_mb')},
     **{o: ('between 0 and 1', lambda v: 0 <= v <= 1) for o in ('strategy.smoothing', 'strategy.tau_a', 'strategy.tau_s',
                                                                'strategy.p_threshold', 'strategy.ema_momentum', 'model.dropout')},
     'data.size': ('at least 16 (pixels)', lambda v: v >= 16),
