@@ -15,9 +15,10 @@ import torch.nn.functional as F
 __all__ = ['CLEAN', 'HARD', 'NOISY', 'UNDECIDED', 'CATEGORY_NAMES', 'STRATEGIES', 'NOISY_SCORES', 'STRATEGY_CLASSES', 'Agreement',
            'clip_agreement', 'categorise', 'AgreementMemory', 'LossMixture', 'fit_loss_mixture', 'StrategyConfig',
            'Decision', 'Strategy', 'LabelSmoothing', 'small_loss_keep_fraction', 'SmallLoss', 'fit_mixtures',
-           'mixture_posterior', 'LossMixtureSelection', 'ClassLossMixture', 'agreement_noisy_score',
-           'AgreementWeighting', 'build_strategy', 'auroc', 'roc_curve', 'noise_detection_report', 'truth_groups',
-           'plot_agreement_histogram', 'read_agreement_records', 'benchmark_agreement']
+           'mixture_posterior', 'mixtures_state', 'mixtures_from_state', 'LossMixtureSelection', 'ClassLossMixture',
+           'agreement_noisy_score', 'AgreementWeighting', 'build_strategy', 'auroc', 'roc_curve',
+           'noise_detection_report', 'truth_groups', 'plot_agreement_histogram', 'read_agreement_records',
+           'benchmark_agreement']
 
 # %% ../nbs/05_agreement.ipynb #5861f4bd
 @dataclass
@@ -324,6 +325,12 @@ def mixture_posterior(mixtures: dict, scores, keys: list) -> torch.Tensor:
         if sel.any(): out[sel] = m.posterior_clean(scores[sel])
     return out
 
+def mixtures_state(mixtures: dict) -> dict:
+    "Fitted mixtures by key as plain values, for a checkpoint (`mixtures_from_state` reads them back)."
+    return {str(k): asdict(m) for k, m in mixtures.items()}
+
+def mixtures_from_state(state: dict) -> dict: return {int(k): LossMixture(**m) for k, m in state.items()}
+
 class LossMixtureSelection(Strategy):
     "Trust the samples that last epoch's two-component loss mixture puts in the low-loss component."
     per_class = False          # ClassLossMixture: one mixture per given class
@@ -362,12 +369,12 @@ class LossMixtureSelection(Strategy):
 
     def state_dict(self):
         return {**super().state_dict(), 'epoch_losses': {v: list(x) for v, x in self.epoch_losses.items()}, 'p_clean': dict(self.p_clean),
-                'mixtures': {str(k): asdict(m) for k, m in self.mixtures.items()}}
+                'mixtures': mixtures_state(self.mixtures)}
 
     def load_state_dict(self, state):
         super().load_state_dict(state)
         self.epoch_losses, self.p_clean = {v: tuple(x) for v, x in state['epoch_losses'].items()}, dict(state['p_clean'])
-        self.mixtures = {int(k): LossMixture(**m) for k, m in state['mixtures'].items()}
+        self.mixtures = mixtures_from_state(state['mixtures'])
 
 class ClassLossMixture(LossMixtureSelection):
     "IntraClass-divide: one two-component loss mixture per given class instead of one shared by all classes."
@@ -386,12 +393,11 @@ class AgreementWeighting(Strategy):
         super().__init__(cfg)
         self.mixtures = {}        # decision='mixture': given class -> mixture of last epoch's noisy scores
 
-    def noisy_against(self, agreement, labels, score) -> torch.Tensor:
-        "Do the clips agree against the label? (A >= tau_a and mode != label, or the high component of the class's score mixture)"
-        if self.cfg.decision == 'mixture' and self.mixtures:
-            p_noisy = 1 - mixture_posterior(self.mixtures, score, labels.tolist()).to(score.device)
-            return (p_noisy > 0.5) & (agreement.mode != labels)
-        return (agreement.vote_agreement >= self.cfg.tau_a) & (agreement.mode != labels)
+    def noisy_against(self, agreement, labels, score) -> torch.Tensor | None:
+        "With decision='mixture': is the score in its class's high component (and the mode not the label)? None: `categorise`'s threshold rule."
+        if self.cfg.decision != 'mixture' or not self.mixtures: return None
+        p_noisy = 1 - mixture_posterior(self.mixtures, score, labels.tolist()).to(score.device)
+        return (p_noisy > 0.5) & (agreement.mode != labels)
 
     def decide(self, loss, labels, agreement, video_ids, epoch):
         cfg = self.cfg
@@ -416,11 +422,11 @@ class AgreementWeighting(Strategy):
             self.mixtures = fit_mixtures([float(r['noisy_score']) for r in rows], [int(r['given_label']) for r in rows])
 
     def state_dict(self):
-        return {**super().state_dict(), 'mixtures': {str(k): asdict(m) for k, m in self.mixtures.items()}}
+        return {**super().state_dict(), 'mixtures': mixtures_state(self.mixtures)}
 
     def load_state_dict(self, state):
         super().load_state_dict(state)
-        self.mixtures = {int(k): LossMixture(**m) for k, m in state.get('mixtures', {}).items()}
+        self.mixtures = mixtures_from_state(state.get('mixtures', {}))
 
 # %% ../nbs/05_agreement.ipynb #cb9a6015
 STRATEGY_CLASSES = {'ce': Strategy, 'label_smoothing': LabelSmoothing, 'small_loss': SmallLoss,

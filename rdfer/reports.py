@@ -457,24 +457,31 @@ def localisation(run: Run, records: list[dict] | None = None) -> dict[int, float
             hits.setdefault(int(r['epoch']), []).append(a <= r[k] <= b)
     return {e: float(np.mean(v)) for e, v in sorted(hits.items())}
 
-def uniform_localisation(run: Run) -> float:
+def uniform_localisation(run: Run, records: list[dict] | None = None) -> float:
     "The fraction of K evenly spaced clip centres (test-time frame sampling) inside the key segment, over the run's training videos."
     from rdfer.model import uniform_centres
     from rdfer.sampling import segment_indices
     seg, m, d = _key_segments(run), run.section('model'), run.section('data')
     frames = int(d.get('synth', {}).get('frames', 32))
     pos = segment_indices(frames, int(m.get('num_frames', 16)), train=False)[uniform_centres(1, int(m.get('num_clips', 4)), int(m.get('num_frames', 16)))[0].numpy()]
-    ids = {r['video_id'] for r in records_at(read_records(run))} if (run.path / 'agreement.csv').exists() else set(seg)
+    if records is None and (run.path / 'agreement.csv').exists(): records = read_records(run)
+    ids = {r['video_id'] for r in records_at(records)} if records else set(seg)
     return float(np.mean([seg[v][0] <= p <= seg[v][1] for v in ids if v in seg for p in pos])) if seg else float('nan')
+
+def _localisation_pair(run: Run) -> tuple[dict, float]:
+    "The run's localisation per epoch and the uniform clips' rate, from one read of its records."
+    records = read_records(run) if (run.path / 'agreement.csv').exists() else []
+    return localisation(run, records), uniform_localisation(run, records or None)
 
 def localisation_table(runs: list[Run]) -> list[dict]:
     "Per group of RDFER-network runs: the key-expression clips' localisation rate at the first and last epoch, beside uniform clips'."
     rows = []
     for k, clash, members in synth_groups(runs, lambda k: k[0] == 'synth' and k[1] == 'rdfer'):
-        loc = [l for l in (localisation(r) for r in members) if l]
+        pairs = [_localisation_pair(r) for r in members]
+        loc = [l for l, _ in pairs if l]
         if not loc: continue
         rows.append(dict(strategy=k[2] + clash, **{'noise rate': k[3], 'clips': k[4], 'epoch 1': aggregate([l[min(l)] for l in loc]),
-                         'last epoch': aggregate([l[max(l)] for l in loc]), 'uniform clips would reach': aggregate([uniform_localisation(r) for r in members]),
+                         'last epoch': aggregate([l[max(l)] for l in loc]), 'uniform clips would reach': aggregate([u for _, u in pairs]),
                          'runs': len(loc)}))
     return rows or [dict(strategy='no run with clip centres and ground truth found')]
 
@@ -484,12 +491,12 @@ def plot_localisation(runs: list[Run], title: str = 'Detail clips inside the key
     fig = Figure(figsize=(6, 3.4), layout='constrained'); ax = fig.subplots()
     uniform = []
     for label, k, _, _ in _labelled_groups(runs, lambda k: k[0] == 'synth' and k[1] == 'rdfer'):
-        members = group_runs(runs)[k]
-        loc = [l for l in (localisation(r) for r in members) if l]
+        pairs = [_localisation_pair(r) for r in group_runs(runs)[k]]
+        loc = [l for l, _ in pairs if l]
         if not loc: continue
         epochs = sorted(set.intersection(*[set(l) for l in loc]))
         ax.plot(epochs, [np.mean([l[e] for l in loc]) for e in epochs], marker='o', ms=3, label=label.replace('rdfer / ', ''))
-        uniform += [uniform_localisation(r) for r in members]
+        uniform += [u for _, u in pairs]
     if uniform: ax.axhline(np.nanmean(uniform), color='0.4', ls='--', label='uniform clips (expected)')
     ax.set_ylim(0, 1); ax.set_xlabel('epoch'); ax.set_ylabel('fraction of clip centres in the key segment')
     ax.set_title(title, fontsize=10); ax.legend(fontsize=7)

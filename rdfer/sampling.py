@@ -162,10 +162,9 @@ def _held_key(item: VideoItem, rd, size: int) -> tuple:
     return (str(Path(item.path).resolve()), rd.num_frames, os.stat(item.path).st_mtime_ns, size)
 
 def _resize_to(frames: torch.Tensor, size: int) -> torch.Tensor:
-    "Frames larger than `size` resized (antialiased) to (size, size); smaller or equal ones kept as they are."
-    if min(frames.shape[-2:]) <= size: return frames
-    from torchvision.transforms.v2 import functional as TF
-    return TF.resize(frames, [size, size], antialias=True)
+    "Frames larger than `size` resized as the decoded-frame cache resizes them; smaller or equal ones kept as they are."
+    from rdfer.cache import resize_frames
+    return frames if min(frames.shape[-2:]) <= size else resize_frames(frames, size)
 
 def hold_frames(items: Sequence[VideoItem], size: int, budget_mb: float = 4096, log=print) -> list | None:
     "Every item's frames decoded once as uint8 (at most `size` px), or None (with a line saying why) if over `budget_mb`."
@@ -184,11 +183,11 @@ def hold_frames(items: Sequence[VideoItem], size: int, budget_mb: float = 4096, 
     held = []
     for it, rd in zip(items, readers):
         try:
+            if rd is None: raise DataError(it.path, 'did not open')
             key = _held_key(it, rd, size)
             if key not in _HELD: _HELD[key] = _resize_to(rd.read(np.arange(rd.num_frames)), size).contiguous()
             held.append(_HELD[key])
-        except (DataError, AttributeError):    # AttributeError: no reader (the item did not open)
-            held.append(None)
+        except DataError: held.append(None)
     log(f'[rdfer] holding {len(items)} videos decoded in memory ({need:.0f} MB of a {budget_mb:.0f} MB budget)')
     return held
 
