@@ -64,7 +64,8 @@ def _frame_array(i: int, size: int, texture: bool) -> np.ndarray:
     if texture:
         rng = np.random.default_rng(1234)
         yy, xx = np.mgrid[:size, :size]
-        a = a + (20 * np.sin(xx / 7.0) * np.cos(yy / 5.0))[..., None].astype(np.int16) + rng.integers(-12, 13, a.shape, dtype=np.int16)
+        wave = 20 * np.sin((xx + 2 * i) / 7.0) * np.cos((yy + i) / 5.0)      # drifts with the frame, as a moving face would
+        a = a + wave[..., None].astype(np.int16) + rng.integers(-12, 13, a.shape, dtype=np.int16)
     return np.clip(a, 0, 255).astype(np.uint8)
 
 def write_frames(folder, n: int, size: int = 32, names: Callable[[int], str] | str = '{:05d}.jpg', texture: bool = False, quality: int = 95) -> Path:
@@ -78,7 +79,7 @@ def write_frames(folder, n: int, size: int = 32, names: Callable[[int], str] | s
     return folder
 
 def write_video(path, n: int, size: int = 32, fps: int = 25, texture: bool = False, lossless: bool = True) -> Path:
-    "Write an h264 mp4 of `n` frames (PyAV) whose grey value encodes the frame number."
+    "Write an h264 mp4 of `n` frames (PyAV) whose grey value encodes the frame number; lossless, or lossy (CRF 23) as real videos are."
     import av
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     with av.open(str(path), 'w') as c:
@@ -95,14 +96,15 @@ def _count(num_frames, k: int) -> int:
     return num_frames(k) if callable(num_frames) else num_frames
 
 def make_dfew_tree(root, n_clips: int = 14, num_frames: int | Callable[[int], int] = 10, size: int = 32, frames: bool = True,
-                   videos: bool = False, version: str = '224x224', split_suffix: bool = True, texture: bool = False) -> Path:
-    "Write a miniature DFEW tree (frame folders, optional mp4s, the 5 folds' split CSVs) under `root`."
+                   videos: bool = False, version: str = '224x224', split_suffix: bool = True, texture: bool = False,
+                   lossless: bool = True) -> Path:
+    "Write a miniature DFEW tree (frame folders, optional mp4s (`lossless` or not), the 5 folds' split CSVs) under `root`."
     root = Path(root)
     names = '{}.jpg' if version == '224x16f' else '{:05d}.jpg'
     for k in range(1, n_clips + 1):
         vid, n = f'{k:05d}', _count(num_frames, k)
         if frames: write_frames(root/'Clip'/f'clip_{version}'/vid, n, size, names, texture)
-        if videos: write_video(root/'Clip'/'original'/f'{vid}.mp4', n, size, texture=texture)
+        if videos: write_video(root/'Clip'/'original'/f'{vid}.mp4', n, size, texture=texture, lossless=lossless)
     suffix = '(single-labeled)' if split_suffix else ''
     for f in range(1, 6):
         for split in ('train', 'test'):
@@ -383,14 +385,28 @@ def _open_video(path: Path):
     except DataError: raise
     except Exception as e: raise DataError(path, f'unreadable video ({type(e).__name__}: {e})') from None
 
+_COUNTS: dict = {}     # (path, size, mtime) -> frame count, per process
+_RGB = None            # one swscale converter per process, reused across files
+
+def _to_rgb(frame) -> torch.Tensor:
+    "A decoded frame as uint8 (3, H, W), a view of (H, W, 3)."
+    global _RGB
+    if _RGB is None:
+        from av.video.reformatter import VideoReformatter
+        _RGB = VideoReformatter()
+    return torch.from_numpy(_RGB.reformat(frame, format='rgb24').to_ndarray()).permute(2, 0, 1)
+
 class VideoReader:
     "Frames of one video file, decoded with PyAV."
     def __init__(self, path):
         self.path = Path(path)
-        if not self.path.is_file(): raise DataError(self.path, 'video file missing')
-        with _open_video(self.path) as c:
-            s = c.streams.video[0]
-            self.num_frames = int(s.frames or 0) or self._count(c)
+        try: st = self.path.stat()
+        except OSError: st = None
+        if st is None or not self.path.is_file(): raise DataError(self.path, 'video file missing')
+        key = (str(self.path), st.st_size, st.st_mtime_ns)
+        if key not in _COUNTS:
+            with _open_video(self.path) as c: _COUNTS[key] = int(c.streams.video[0].frames or 0) or self._count(c)
+        self.num_frames = _COUNTS[key]
         if self.num_frames == 0: raise DataError(self.path, 'video has no decodable frames')
     def _count(self, c) -> int:
         "Count frames by demuxing packets (no decoding) when the container does not say."
@@ -420,7 +436,7 @@ class VideoReader:
                 try:
                     for i, f in self._frames(c, first):
                         if i > lo and lo not in got: break
-                        if i in need: got[i] = torch.from_numpy(f.to_ndarray(format='rgb24')).permute(2, 0, 1)  # a view of (H, W, 3)
+                        if i in need: got[i] = _to_rgb(f)
                         if i >= hi: break
                 except Exception as e: raise DataError(self.path, f'corrupt video: decoding failed ({type(e).__name__}: {e})') from None
             if len(got) == len(need): break

@@ -74,11 +74,12 @@ def step_benchmark(a: argparse.Namespace, deadline: float) -> dict:
 
 # %% ../nbs/11a_gpu_bench.ipynb #f55ebc7c
 def _loader_pass(loader, dataset, epoch: int, device: torch.device) -> tuple[int, float]:
-    "(videos, seconds) of one pass over `loader`, every batch copied to `device`."
+    "(videos, seconds) of one pass over `loader`, every batch copied to `device` and finished there as the training loop does."
+    from rdfer.sampling import batch_video
     dataset.set_epoch(epoch)
     t, n = time.perf_counter(), 0
     for b in loader:
-        b['video'].to(device, non_blocking=True); n += len(b['label'])
+        batch_video(b, device, dataset.finish, epoch); n += len(b['label'])
     if device.type == 'cuda': torch.cuda.synchronize(device)
     return n, time.perf_counter() - t
 
@@ -86,7 +87,7 @@ def loader_benchmark(a: argparse.Namespace, work: Path) -> dict:
     "Render the synthetic benchmark (frames only), build its cache, and time the training loader over both."
     from rdfer.synth import render_benchmark
     from rdfer.cache import build_cache, cached_items, dataset_items
-    from rdfer.sampling import VideoClipDataset, make_loader
+    from rdfer.sampling import VideoClipDataset, make_loader, clip_pipeline
     dev, t0 = torch.device(a.device), time.perf_counter()
     root = render_benchmark(work / 'synth', a.videos, a.video_frames, a.video_size, media=('frames',), workers=a.workers)
     render_s, t0 = time.perf_counter() - t0, time.perf_counter()
@@ -97,14 +98,16 @@ def loader_benchmark(a: argparse.Namespace, work: Path) -> dict:
     res = dict(videos=len(items), video_frames=a.video_frames, video_size=a.video_size, T=a.frames, size=a.size, workers=a.workers,
                batch=a.loader_batch, render_s=round(render_s, 1), cache_build_s=round(build_s, 1), cached=info['cached'],
                cache_problems=built['problems'][:3])
-    for name, its in (('frames', items), ('cache', cached)):
-        ds = VideoClipDataset(its, num_frames=a.frames, size=a.size, train=True)
+    for name, its, finish_on in (('frames', items, 'loader'), ('cache', cached, 'loader'), ('cache_device', cached, 'device')):
+        tf, finish = clip_pipeline(True, a.size, finish_on=finish_on)
+        ds = VideoClipDataset(its, num_frames=a.frames, size=a.size, train=True, transform=tf, finish=finish)
         dl = make_loader(ds, a.loader_batch, shuffle=True, workers=a.workers, pin_memory=dev.type == 'cuda')
         passes = [_loader_pass(dl, ds, r, dev) for r in range(a.rounds + 1)][1:]
         res[f'{name}_videos_per_s'] = max(n / s for n, s in passes)
         del dl
         print(f"[gpu] loader {name}: {res[f'{name}_videos_per_s']:.1f} videos/s", flush=True)
     res['cache_vs_frames'] = res['cache_videos_per_s'] / res['frames_videos_per_s']
+    res['cache_device_vs_frames'] = res['cache_device_videos_per_s'] / res['frames_videos_per_s']
     return res
 
 # %% ../nbs/11a_gpu_bench.ipynb #03546c5e
@@ -180,7 +183,8 @@ def _table(res: dict) -> str:
     if ld and 'error' not in ld:
         rows.append(f"loader: {ld['videos']} synthetic videos x {ld['video_frames']} frames, T={ld['T']}, {ld['size']}px, {ld['workers']} workers, batch {ld['batch']}")
         rows.append(f"  frames (JPEG) {ld['frames_videos_per_s']:.1f} videos/s, cache {ld['cache_videos_per_s']:.1f} videos/s "
-                    f"({ld['cache_vs_frames']:.2f}x); cache built in {ld['cache_build_s']} s")
+                    f"({ld['cache_vs_frames']:.2f}x), cache with colour and normalisation on the GPU {ld['cache_device_videos_per_s']:.1f} videos/s "
+                    f"({ld['cache_device_vs_frames']:.2f}x); cache built in {ld['cache_build_s']} s")
     elif ld: rows.append(f"loader: {ld['error']}")
     dd = res.get('ddp')
     if dd: rows.append(f"ddp: torchrun nproc 1, backend {dd.get('backend')}, killed after epoch 1: {dd.get('killed_after_epoch_1')}, "

@@ -14,9 +14,10 @@ from .core import DataError
 from .data import VideoItem, open_reader, load_split, make_dfew_tree, frame_files, encoded_frame_numbers
 
 # %% auto #0
-__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'LOADERS', 'segment_indices', 'multi_view_indices', 'clip_transform', 'cpu_rng',
-           'VideoClipDataset', 'collate_clips', 'ClipLoader', 'tune_malloc', 'make_loader', 'SkipReport', 'HeldReader',
-           'hold_frames', 'NaiveClipDataset', 'benchmark_data']
+__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'FINISH_ON', 'GREY', 'LOADERS', 'segment_indices', 'multi_view_indices',
+           'clip_transform', 'ClipFinish', 'clip_pipeline', 'batch_video', 'cpu_rng', 'VideoClipDataset',
+           'collate_clips', 'ClipLoader', 'tune_malloc', 'make_loader', 'SkipReport', 'HeldReader', 'hold_frames',
+           'NaiveClipDataset', 'benchmark_data']
 
 # %% ../nbs/02_sampling.ipynb #67617e52
 def segment_indices(num_frames: int, T: int, train: bool, rng: np.random.Generator | None = None) -> np.ndarray:
@@ -37,17 +38,68 @@ def multi_view_indices(num_frames: int, T: int, views: int, rng: np.random.Gener
 # %% ../nbs/02_sampling.ipynb #5b4c6707
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 
-def clip_transform(train: bool, size: int = 112, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3), jitter: float = 0.4):
-    "A transforms.v2 pipeline for a whole uint8 clip (T, 3, H, W) -> normalised float (T, 3, size, size)."
+FINISH_ON = ('loader', 'device')
+
+def clip_transform(train: bool, size: int = 112, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3), jitter: float = 0.4, finish_on: str = 'loader'):
+    "A transforms.v2 pipeline for a whole uint8 clip (T, 3, H, W) -> normalised float (T, 3, size, size); uint8 with `finish_on='device'`."
     from torchvision.transforms import v2
+    if finish_on not in FINISH_ON: raise ValueError(f'finish_on must be one of {FINISH_ON}, got {finish_on!r}')
     tail = [v2.Lambda(_contiguous), v2.ToDtype(torch.float32, scale=True)]
     if train:
         head = [v2.RandomResizedCrop((size, size), scale=scale, ratio=ratio, antialias=True), v2.RandomHorizontalFlip()]
         if jitter: tail.append(v2.ColorJitter(brightness=jitter, contrast=jitter, saturation=jitter))
     else: head = [v2.Resize((size, size), antialias=True)]
+    if finish_on == 'device': return v2.Compose(head + [v2.Lambda(_contiguous)])   # `ClipFinish` does the rest on the batch
     return v2.Compose(head + tail + [v2.Normalize(IMAGENET_MEAN, IMAGENET_STD)])
 
 def _contiguous(x: torch.Tensor) -> torch.Tensor: return x.contiguous()
+
+# %% ../nbs/02_sampling.ipynb #fff0d8da
+GREY = (0.2989, 0.587, 0.114)           # torchvision's rgb_to_grayscale weights
+
+def _grey(x: torch.Tensor) -> torch.Tensor: return (x * x.new_tensor(GREY)[:, None, None]).sum(-3, keepdim=True)
+
+_COLOUR_OPS = (lambda x, f: x * f,                                                              # brightness
+               lambda x, f: f * x + (1 - f) * _grey(x).mean((-3, -2, -1), keepdim=True),        # contrast: the frame's mean grey
+               lambda x, f: f * x + (1 - f) * _grey(x))                                         # saturation: the pixel's grey
+
+class ClipFinish:
+    "ImageNet normalisation (and colour jitter in training) of a uint8 batch (B, [V,] T, 3, H, W) on its device; draws from (seed, epoch, index)."
+    def __init__(self, train: bool, jitter: float = 0.4, seed: int = 0): self.train, self.jitter, self.seed = train, jitter, seed
+    def draws(self, index, epoch: int, clips: int) -> tuple[torch.Tensor, torch.Tensor]:
+        "Per clip (len(index) * clips of them): the (brightness, contrast, saturation) factors and the order they are applied in."
+        f, o = [], []
+        for i in torch.as_tensor(index).tolist():
+            rng = np.random.default_rng([self.seed, epoch, i, 2])
+            for _ in range(clips): f.append(rng.uniform(max(0., 1 - self.jitter), 1 + self.jitter, 3)); o.append(rng.permutation(3))
+        return torch.as_tensor(np.array(f), dtype=torch.float32), torch.as_tensor(np.array(o))
+    def __call__(self, video: torch.Tensor, index, epoch: int = 0) -> torch.Tensor:
+        from torchvision.transforms.v2.functional import normalize, to_dtype
+        x = to_dtype(video, torch.float32, scale=True)
+        if self.train and self.jitter:
+            shape = x.shape; x = x.reshape(-1, *shape[-4:])              # one clip per row: (N, T, 3, H, W)
+            f, order = self.draws(index, epoch, len(x) // len(index))
+            f = f.to(x.device)
+            for perm in order.unique(dim=0):
+                sel = (order == perm).all(1).to(x.device)
+                y = x[sel]
+                for op in perm.tolist(): y = _COLOUR_OPS[op](y, f[sel, op].view(-1, 1, 1, 1, 1)).clamp_(0, 1)
+                x[sel] = y
+            x = x.reshape(shape)
+        return normalize(x, IMAGENET_MEAN, IMAGENET_STD)
+
+# %% ../nbs/02_sampling.ipynb #5fd03684
+def clip_pipeline(train: bool, size: int = 112, scale=(0.08, 1.0), jitter: float = 0.4, seed: int = 0, finish_on: str = 'loader') -> tuple:
+    "(transform, finish): the whole transform in the loader (finish None), or its colour and normalisation left to `ClipFinish` on the device."
+    tf = clip_transform(train, size, scale=scale, jitter=jitter, finish_on=finish_on)
+    return tf, (ClipFinish(train, jitter, seed) if finish_on == 'device' else None)
+
+def batch_video(batch: dict, device, finish: ClipFinish | None = None, epoch: int = 0) -> torch.Tensor:
+    "batch['video'] on `device` (copied as uint8 and finished there when the loader left it so)."
+    v = batch['video'].to(device, non_blocking=True)
+    if v.dtype != torch.uint8: return v
+    if finish is None: raise ValueError("a batch of uint8 clips needs the dataset's ClipFinish (data.finish_on='device'); got none")
+    return finish(v, batch['index'], epoch)
 
 # %% ../nbs/02_sampling.ipynb #f890918a
 @contextlib.contextmanager
@@ -62,11 +114,13 @@ def cpu_rng(seed: int):
 class VideoClipDataset(Dataset):
     "Clips of `num_frames` frames from `VideoItem`s: dict(video (T,3,H,W) or (V,T,3,H,W), label, video_id, index)."
     def __init__(self, items: Sequence[VideoItem], num_frames: int = 16, size: int = 112, train: bool = False, views: int = 1,
-                 seed: int = 0, on_error: str = 'raise', transform=None, min_frames: int = 1, held=None):
+                 seed: int = 0, on_error: str = 'raise', transform=None, min_frames: int = 1, held=None,
+                 finish=None):
         if on_error not in ('raise', 'skip'): raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
         self.items, self.num_frames, self.train, self.views, self.seed = list(items), num_frames, train, views, seed
         self.on_error, self.min_frames, self.held = on_error, min_frames, held   # held: decoded frames per item (`hold_frames`)
         self.transform = transform or clip_transform(train, size)
+        self.finish = finish          # a `ClipFinish` when `transform` leaves the clips uint8 (`clip_pipeline`)
         self._epoch = torch.zeros(1, dtype=torch.long).share_memory_()
     def __len__(self): return len(self.items)
     def set_epoch(self, epoch: int): self._epoch[0] = epoch
@@ -239,7 +293,7 @@ def _timed_pass(loader, dataset, epoch: int) -> tuple[int, float, float, float]:
     return n, time.perf_counter() - t, _cpu_seconds(loader) - c, _rss_mb(loader) - (rss0 or 0)
 
 # %% ../nbs/02_sampling.ipynb #8c985fa6
-LOADERS = ('naive', 'frames', 'cache', 'video')
+LOADERS = ('naive', 'frames', 'cache', 'video', 'frames+device', 'cache+device', 'video+device')
 
 def _data_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='python -m rdfer.bench data', description=benchmark_data.__doc__)
@@ -255,11 +309,23 @@ def _data_parser() -> argparse.ArgumentParser:
 def _loader(name: str, items, cached, vitems, T: int, a) -> tuple:
     "(DataLoader, dataset) of one loader kind at T frames."
     kw = dict(num_frames=T, size=a.size, train=True)
+    base, _, finish_on = name.partition('+')
     if name == 'naive':
         ds = NaiveClipDataset(items, **kw)
         return DataLoader(ds, a.batch_size, shuffle=True, num_workers=a.workers, persistent_workers=a.workers > 0), ds
-    ds = VideoClipDataset({'frames': items, 'cache': cached, 'video': vitems}[name], **kw)
+    tf, finish = clip_pipeline(True, a.size, finish_on=finish_on or 'loader')
+    ds = VideoClipDataset({'frames': items, 'cache': cached, 'video': vitems}[base], transform=tf, finish=finish, **kw)
     return make_loader(ds, a.batch_size, shuffle=True, workers=a.workers), ds
+
+def _finish_ms(loader, dataset, reps: int = 3) -> float:
+    "CPU ms per video of the device step (`ClipFinish`) run on this CPU, on one uint8 batch of `loader`."
+    b, threads = next(iter(loader)), torch.get_num_threads()
+    torch.set_num_threads(1)            # one core's cost, as the loader's own figures are
+    try:
+        t = time.process_time()
+        for _ in range(reps): batch_video(b, 'cpu', dataset.finish, 1)
+        return 1e3 * (time.process_time() - t) / reps / len(b['label'])
+    finally: torch.set_num_threads(threads)
 
 # %% ../nbs/02_sampling.ipynb #661404c1
 def _measure(loaders: dict, rounds: int) -> dict:
@@ -274,7 +340,7 @@ def _measure(loaders: dict, rounds: int) -> dict:
 
 def _data_table(res: dict) -> str:
     "The figures as a Markdown table, one row per T and loader."
-    rows = ['| T | loader | videos/s | x naive | CPU ms / video | videos / CPU-s (1 core) | x naive | est. 16 cores (videos/s) | RSS growth (MB) |',
+    rows = ['| T | loader (+device: colour and normalisation on the GPU) | videos/s | x naive | CPU ms / video | videos / CPU-s (1 core) | x naive | est. 16 cores (videos/s) | RSS growth (MB) |',
             '|---:|---|---:|---:|---:|---:|---:|---:|---:|']
     for T, by in res['T'].items():
         for k, r in by.items():
@@ -294,7 +360,7 @@ def benchmark_data(argv: list[str] | None = None) -> dict:
     try:
         t = time.perf_counter()
         if not (root/'EmoLabel_DataSplit').is_dir():
-            make_dfew_tree(root, n_clips=a.clips, num_frames=a.frames, size=a.frame_size, videos=True, texture=True)
+            make_dfew_tree(root, n_clips=a.clips, num_frames=a.frames, size=a.frame_size, videos=True, texture=True, lossless=False)
         build_s, t = time.perf_counter() - t, time.perf_counter()
         items = load_split('dfew', root, 'train', 1) + load_split('dfew', root, 'test', 1)
         vitems = load_split('dfew', root, 'train', 1, media='video') + load_split('dfew', root, 'test', 1, media='video')
@@ -305,20 +371,28 @@ def benchmark_data(argv: list[str] | None = None) -> dict:
         for T in Ts:
             loaders = {n: _loader(n, items, cached, vitems, T, a) for n in names}
             by = res['T'][T] = _measure(loaders, a.rounds)
+            dev = next((k for k in ('cache+device', 'frames+device', 'video+device') if k in loaders), None)
+            if dev: res.setdefault('finish_cpu_ms', {})[T] = _finish_ms(*loaders[dev])
             del loaders                                   # ends the persistent workers before the next T
             for k, r in by.items():
                 if 'naive' in by: r |= dict(vs_naive=r['videos_per_s'] / by['naive']['videos_per_s'],
                                             cpu_vs_naive=by['naive']['cpu_ms_per_video'] / r['cpu_ms_per_video'])
     finally:
         if tmp: shutil.rmtree(tmp, ignore_errors=True)
-    head = (f"data loading: {res['clips']} clips x {a.frames} frames of {a.frame_size}px (DFEW layout, JPEG frames and h264 mp4s), "
+    head = (f"data loading: {res['clips']} clips x {a.frames} frames of {a.frame_size}px (DFEW layout, JPEG frames (quality 95) and h264 mp4s (CRF 23)), "
             f"clips of T frames at {a.size}px with the training transforms, {a.workers} workers, batch {a.batch_size}, best of {a.rounds} rounds; "
             f"CPU ms = the loading process and its workers; tree built in {res['build_s']} s, its frame cache in {res['cache_build_s']} s")
+    if res.get('finish_cpu_ms'):
+        head += ('; +device rows leave colour jitter and normalisation to the GPU (`ClipFinish`), which on this CPU would cost '
+                 + ', '.join(f'{v:.1f} ms per video at T={T}' for T, v in res['finish_cpu_ms'].items()))
     print(head); print(_data_table(res))
     for T, by in res['T'].items():
-        if 'cache' in by and 'frames' in by:
-            print(f"T={T}: cache {by['cache'].get('vs_naive', float('nan')):.2f}x naive (goal 5x), "
-                  f"{by['cache']['videos_per_s'] / by['frames']['videos_per_s']:.2f}x the frame loader (goal 2.5x)")
+        for c in ('cache', 'cache+device'):
+            if c in by and 'frames' in by:
+                print(f"T={T}: {c} {by[c].get('vs_naive', float('nan')):.2f}x naive (goal 5x), "
+                      f"{by[c]['videos_per_s'] / by['frames']['videos_per_s']:.2f}x the frame loader (goal 2.5x)")
+        for v in ('video', 'video+device'):
+            if v in by and 'naive' in by: print(f"T={T}: {v} {by[v].get('vs_naive', float('nan')):.2f}x naive (goal 1.5x)")
     if a.write:
         cmd = 'python -m rdfer.bench data' + (' ' + ' '.join(argv) if argv else '')
         atomic_write(a.write, f'{head}.\n\n`{cmd}`\n\n{_data_table(res)}\n')

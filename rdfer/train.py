@@ -41,6 +41,7 @@ class DataConfig:
     on_error: str = 'raise'       # raise | skip (skipped items are counted and reported each epoch)
     synth: dict = field(default_factory=dict)  # rdfer.synth.render_benchmark arguments when dataset == 'synth'
     hold_budget_mb: float = 4096  # hold the decoded frames in memory when they fit in this many MB (0: never)
+    finish_on: str = 'loader'     # loader | device | auto (device on CUDA): where colour jitter and normalisation run (device: on the batch)
     cache: str = 'auto'           # decoded-frame cache (rdfer.cache): auto (use where it holds data.size) | build | off | a folder
 
 @dataclass
@@ -106,7 +107,7 @@ def _typed(option: str, value, annotation):
     raise ValueError(f'{option} must be {" or ".join(_TYPES[n][1] for n in names)}; got {value!r} ({type(value).__name__})')
 
 # %% ../nbs/07_train.ipynb #293a3a64
-_PAPER = dict(data=dict(num_frames=64, size=112, workers=8),
+_PAPER = dict(data=dict(num_frames=64, size=112, workers=8, finish_on='auto'),
               model=dict(),  # ModelConfig defaults are the design's (resnet18, 16 synopsis frames, K=4, L=4, stride 2)
               strategy=dict(name='rdfer'),
               train=dict(epochs=100, batch_size=128, lr=5e-4, weight_decay=0.05, warmup_epochs=10, min_lr=5e-6))
@@ -182,6 +183,7 @@ def _check_config(cfg: RunConfig) -> None:
         if not d.root: raise ValueError(f'data_root is required for dataset {d.dataset!r} (the folder that holds the dataset)')
         if not Path(d.root).is_dir(): raise ValueError(f'data_root {d.root!r} does not exist or is not a folder')
     if d.on_error not in ('raise', 'skip'): raise ValueError(f'on_error must be raise or skip; got {d.on_error!r}')
+    if d.finish_on not in ('loader', 'device', 'auto'): raise ValueError(f'data.finish_on must be loader, device or auto; got {d.finish_on!r}')
     if d.media not in ('auto', 'frames', 'video'): raise ValueError(f'media must be auto, frames or video; got {d.media!r}')
     if cfg.model.num_frames != d.num_frames:
         raise ValueError(f'model.num_frames ({cfg.model.num_frames}) must equal data.num_frames ({d.num_frames})')
@@ -274,7 +276,7 @@ def build_loaders(cfg: RunConfig, root: Path, procs: Processes, views: int = 1):
     "Train and test loaders of a run (train: `views` samplings per video)."
     from torch.utils.data.distributed import DistributedSampler
     from rdfer.data import load_split
-    from rdfer.sampling import VideoClipDataset, clip_transform, make_loader, hold_frames
+    from rdfer.sampling import VideoClipDataset, clip_pipeline, make_loader, hold_frames
     d = cfg.data
     kw = dict(fold=d.fold, media=d.media, **({'annotations': d.annotations} if d.annotations else {}))
     train_items = load_split('dfew' if d.dataset == 'synth' else d.dataset, root, 'train', **kw)
@@ -284,9 +286,11 @@ def build_loaders(cfg: RunConfig, root: Path, procs: Processes, views: int = 1):
                                                         dict(dataset=d.dataset, root=str(root), media=d.media))
     held = hold_frames(train_items + test_items, d.size, d.hold_budget_mb, log=print if procs.is_main else lambda s: None)
     common = dict(num_frames=d.num_frames, size=d.size, seed=cfg.train.seed, on_error=d.on_error)
-    augment = clip_transform(True, d.size, scale=tuple(d.crop_scale), jitter=d.jitter)
-    train_ds = VideoClipDataset(train_items, train=True, views=views, transform=augment, held=held and held[:len(train_items)], **common)
-    test_ds = VideoClipDataset(test_items, train=False, held=held and held[len(train_items):], **common)
+    finish_on = d.finish_on if d.finish_on != 'auto' else ('device' if procs.device.type == 'cuda' else 'loader')
+    augment, finish = clip_pipeline(True, d.size, scale=tuple(d.crop_scale), jitter=d.jitter, seed=cfg.train.seed, finish_on=finish_on)
+    train_ds = VideoClipDataset(train_items, train=True, views=views, transform=augment, finish=finish, held=held and held[:len(train_items)], **common)
+    plain, finish = clip_pipeline(False, d.size, finish_on=finish_on)
+    test_ds = VideoClipDataset(test_items, train=False, transform=plain, finish=finish, held=held and held[len(train_items):], **common)
     train_ds.cache_record = cache_record     # for the run record
     per_process = max(1, cfg.train.batch_size // procs.world)
     def sampler(ds, shuffle):
@@ -368,8 +372,10 @@ class NonFiniteLoss(RuntimeError):
 def _autocast(procs: Processes, amp: bool):
     return torch.autocast('cuda', dtype=torch.bfloat16, enabled=amp and procs.device.type == 'cuda')
 
-def _to_device(video: torch.Tensor, procs: Processes) -> torch.Tensor:
-    return video.to(procs.device, non_blocking=True)
+def _to_device(batch: dict, loader, procs: Processes, epoch: int = 0) -> torch.Tensor:
+    "The batch's clips on the device, finished there (colour, normalisation) when the loader left them uint8."
+    from rdfer.sampling import batch_video
+    return batch_video(batch, procs.device, getattr(loader.dataset, 'finish', None), epoch)
 
 def train_one_epoch(model, strategy, loader, optimizer, schedule, epoch: int, cfg: RunConfig, procs: Processes,
                     progress=None) -> dict:
@@ -382,7 +388,7 @@ def train_one_epoch(model, strategy, loader, optimizer, schedule, epoch: int, cf
         skipped += batch.get('skipped', [])
         if len(batch['label']) == 0: continue
         for g in optimizer.param_groups: g['lr'] = schedule(epoch, step)
-        video, labels = _to_device(batch['video'], procs), batch['label'].to(procs.device)
+        video, labels = _to_device(batch, loader, procs, epoch), batch['label'].to(procs.device)
         extra = None
         if video.dim() == 6: video, extra = video[:, 0], video[:, 1:]
         with _autocast(procs, cfg.train.amp):
@@ -429,7 +435,7 @@ def evaluate(model, loader, cfg: RunConfig, procs: Processes) -> dict:
         skipped += batch.get('skipped', [])
         if len(batch['label']) == 0: continue
         with _autocast(procs, cfg.train.amp):
-            out = model(_to_device(batch['video'], procs))
+            out = model(_to_device(batch, loader, procs))
         probs.append(out.logits.float().softmax(-1).cpu()); labels.append(batch['label']); idx.append(batch['index'])
         vids += list(batch['video_id'])
     part = dict(index=torch.cat(idx).tolist() if idx else [], label=torch.cat(labels).tolist() if labels else [],
