@@ -14,11 +14,9 @@ import torch
 from .core import CLASSES, NUM_CLASSES, DataError, class_index
 
 # %% auto #0
-__all__ = ['IMAGE_EXTS', 'VIDEO_EXTS', 'MEDIA', 'FERV39K_SCENES', 'DFEW_FRAME_DIRS', 'DFEW_VIDEO_DIR', 'DATASETS',
-           'SEEK_MIN_FRAMES', 'VideoItem', 'frame_names', 'frame_files', 'frame_value', 'encoded_frame_numbers',
-           'write_frames', 'write_video', 'make_dfew_tree', 'make_ferv39k_tree', 'make_generic_tree', 'load_split',
-           'split_files', 'FrameFolderReader', 'VideoReader', 'open_reader', 'check_clip', 'CheckReport', 'check_data',
-           'check_data_command']
+__all__ = ['IMAGE_EXTS', 'VIDEO_EXTS', 'MEDIA', 'DFEW_FRAME_DIRS', 'DFEW_VIDEO_DIR', 'DATASETS', 'SEEK_MIN_FRAMES', 'VideoItem',
+           'frame_names', 'frame_files', 'load_split', 'split_files', 'FrameFolderReader', 'VideoReader', 'open_reader',
+           'check_clip', 'CheckReport', 'check_data', 'check_data_command']
 
 # %% ../nbs/01_data.ipynb #52fc8967
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png')
@@ -49,103 +47,6 @@ def frame_names(folder) -> list[str]:
 def frame_files(folder) -> list[Path]:
     "The image files of a frame folder, in frame order (see `frame_names`)."
     return [Path(folder)/n for n in frame_names(folder)]
-
-# %% ../nbs/01_data.ipynb #c444e7c1
-def frame_value(i: int) -> int:
-    "The grey value that encodes frame number `i` (mod 64) in the miniature trees."
-    return 4 * (i % 64)
-
-def encoded_frame_numbers(frames: torch.Tensor) -> np.ndarray:
-    "Recover the frame numbers of uint8 frames (..., 3, H, W) written by `write_frames` / `write_video`."
-    return torch.round(frames.float().mean(dim=(-3, -2, -1)) / 4).long().numpy()
-
-def _frame_array(i: int, size: int, texture: bool) -> np.ndarray:
-    a = np.full((size, size, 3), frame_value(i), np.int16)
-    if texture:
-        rng = np.random.default_rng(1234)
-        yy, xx = np.mgrid[:size, :size]
-        wave = 20 * np.sin((xx + 2 * i) / 7.0) * np.cos((yy + i) / 5.0)      # drifts with the frame, as a moving face would
-        a = a + wave[..., None].astype(np.int16) + rng.integers(-12, 13, a.shape, dtype=np.int16)
-    return np.clip(a, 0, 255).astype(np.uint8)
-
-def write_frames(folder, n: int, size: int = 32, names: Callable[[int], str] | str = '{:05d}.jpg', texture: bool = False, quality: int = 95) -> Path:
-    "Write `n` JPEG/PNG frames whose grey value encodes the frame number; `names` formats the 1-based number."
-    from PIL import Image
-    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
-    fmt = names.format if isinstance(names, str) else names
-    for i in range(n):
-        p = folder/fmt(i + 1)
-        Image.fromarray(_frame_array(i, size, texture)).save(p, quality=quality) if p.suffix.lower() != '.png' else Image.fromarray(_frame_array(i, size, texture)).save(p)
-    return folder
-
-def write_video(path, n: int, size: int = 32, fps: int = 25, texture: bool = False, lossless: bool = True) -> Path:
-    "Write an h264 mp4 of `n` frames (PyAV) whose grey value encodes the frame number; lossless, or lossy (CRF 23) as real videos are."
-    import av
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    with av.open(str(path), 'w') as c:
-        s = c.add_stream('libx264', rate=fps)
-        s.width = s.height = size; s.pix_fmt = 'yuv420p'
-        s.options = {'qp': '0', 'preset': 'ultrafast'} if lossless else {'crf': '23', 'preset': 'veryfast'}
-        for i in range(n):
-            for pkt in s.encode(av.VideoFrame.from_ndarray(_frame_array(i, size, texture), format='rgb24')): c.mux(pkt)
-        for pkt in s.encode(): c.mux(pkt)
-    return path
-
-# %% ../nbs/01_data.ipynb #4f810f71
-def _count(num_frames, k: int) -> int:
-    return num_frames(k) if callable(num_frames) else num_frames
-
-def make_dfew_tree(root, n_clips: int = 14, num_frames: int | Callable[[int], int] = 10, size: int = 32, frames: bool = True,
-                   videos: bool = False, version: str = '224x224', split_suffix: bool = True, texture: bool = False,
-                   lossless: bool = True) -> Path:
-    "Write a miniature DFEW tree (frame folders, optional mp4s (`lossless` or not), the 5 folds' split CSVs) under `root`."
-    root = Path(root)
-    names = '{}.jpg' if version == '224x16f' else '{:05d}.jpg'
-    for k in range(1, n_clips + 1):
-        vid, n = f'{k:05d}', _count(num_frames, k)
-        if frames: write_frames(root/'Clip'/f'clip_{version}'/vid, n, size, names, texture)
-        if videos: write_video(root/'Clip'/'original'/f'{vid}.mp4', n, size, texture=texture, lossless=lossless)
-    suffix = '(single-labeled)' if split_suffix else ''
-    for f in range(1, 6):
-        for split in ('train', 'test'):
-            rows = [f'{k},{(k - 1) % 7 + 1}' for k in range(1, n_clips + 1) if ((k - 1) % 5 == f - 1) == (split == 'test')]
-            p = root/'EmoLabel_DataSplit'/f'{split}{suffix}'/f'set_{f}.csv'
-            p.parent.mkdir(parents=True, exist_ok=True)
-            p.write_text('video_name,label\n' + '\n'.join(rows) + '\n')
-    return root
-
-# %% ../nbs/01_data.ipynb #674299a3
-FERV39K_SCENES = ('Action', 'Daily')
-
-def make_ferv39k_tree(root, n_clips: int = 14, num_frames: int | Callable[[int], int] = 10, size: int = 32, nested: bool = False,
-                      sep: str = ' ', numeric_labels: bool = False) -> Path:
-    "Write a miniature FERV39K tree (face-crop frame folders and All-scenes split files) under `root`."
-    root = Path(root); base = root/'FERV39k' if nested else root
-    rows = {'train': [], 'test': []}
-    for k in range(1, n_clips + 1):
-        scene, emo = FERV39K_SCENES[k % 2], CLASSES[(k - 1) % 7]
-        rel = f'{scene}/{emo}/{k:04d}'
-        write_frames(base/'2_ClipsforFaceCrop'/rel, _count(num_frames, k), size, '{:03d}.jpg')
-        rows['test' if k % 5 == 0 else 'train'].append(f'{rel}{sep}{(k - 1) % 7 + 1 if numeric_labels else emo}')
-    for split, lines in rows.items():
-        p = base/'4_setups'/'All_scenes'/f'{split}_All.csv'
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text('\n'.join(lines) + '\n')
-    return root
-
-# %% ../nbs/01_data.ipynb #2eec16b6
-def make_generic_tree(root, n_clips: int = 10, num_frames: int | Callable[[int], int] = 10, size: int = 32,
-                      media: Sequence[str] = ('frames', 'video'), label_style: str = 'name') -> Path:
-    "Write a miniature generic tree (annotation CSVs beside frame folders and mp4s) under `root`; clip k alternates `media`."
-    root = Path(root); rows = {'train': [], 'test': []}
-    for k in range(n_clips):
-        m, n = media[k % len(media)], _count(num_frames, k)
-        rel = f'frames/clip_{k:03d}' if m == 'frames' else f'videos/clip_{k:03d}.mp4'
-        write_frames(root/rel, n, size) if m == 'frames' else write_video(root/rel, n, size)
-        lab = {'name': CLASSES[k % 7], 'one': k % 7 + 1, 'zero': k % 7}[label_style]
-        rows['test' if k % 5 == 4 else 'train'].append(f'{rel},{lab}')
-    for split, lines in rows.items(): (root/f'{split}.csv').write_text('path,label\n' + '\n'.join(lines) + '\n')
-    return root
 
 # %% ../nbs/01_data.ipynb #c49c4251
 def _raise(e: DataError): raise e

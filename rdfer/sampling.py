@@ -11,7 +11,8 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, default_collate, get_worker_info
 from .core import DataError
-from .data import VideoItem, open_reader, load_split, make_dfew_tree, frame_files, encoded_frame_numbers
+from .data import VideoItem, open_reader, load_split, frame_files
+from .testing import make_dfew_tree, encoded_frame_numbers
 
 # %% auto #0
 __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'FINISH_ON', 'GREY', 'LOADERS', 'segment_indices', 'multi_view_indices',

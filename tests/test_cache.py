@@ -7,7 +7,8 @@ import torch
 
 from rdfer.cache import build_cache, cached_items, read_manifest, entry_key, CLIPS, MANIFEST
 from rdfer.core import DataError
-from rdfer.data import encoded_frame_numbers, load_split, make_dfew_tree, write_frames
+from rdfer.data import load_split
+from rdfer.testing import encoded_frame_numbers, make_dfew_tree, write_frames
 from rdfer.sampling import VideoClipDataset, clip_transform, collate_clips
 
 TIME_COLS = {'epoch_time_s', 'videos_per_s', 'lr'}

@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from rdfer.core import CLASSES, DataError
-from rdfer.data import (VideoItem, check_data, check_data_command, encoded_frame_numbers, load_split, make_dfew_tree,
-                        make_ferv39k_tree, make_generic_tree, open_reader, write_frames, write_video)
+from rdfer.data import VideoItem, check_data, check_data_command, load_split, open_reader
+from rdfer.testing import encoded_frame_numbers, make_dfew_tree, make_ferv39k_tree, make_generic_tree, write_frames, write_video
 from rdfer.sampling import (SkipReport, VideoClipDataset, collate_clips, make_loader, multi_view_indices, segment_indices)
 
 REPO = Path(__file__).resolve().parents[1]

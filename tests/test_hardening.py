@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from rdfer.core import DataError, atomic_write, atomic_write_json
-from rdfer.data import (_frame_array, check_data, encoded_frame_numbers, make_dfew_tree, make_ferv39k_tree, make_generic_tree,
-                        open_reader, write_frames, write_video)
+from rdfer.data import check_data, open_reader
+from rdfer.testing import _frame_array, encoded_frame_numbers, make_dfew_tree, make_ferv39k_tree, make_generic_tree, write_frames, write_video
 from rdfer.sampling import segment_indices
 from rdfer import train as T
 
