@@ -4,8 +4,7 @@
 
 # %% ../nbs/05_agreement.ipynb #7eac1fab
 from __future__ import annotations
-import math, time
-from types import SimpleNamespace
+import math
 from dataclasses import dataclass, asdict, fields
 import numpy as np
 import torch
@@ -17,8 +16,7 @@ __all__ = ['CLEAN', 'HARD', 'NOISY', 'UNDECIDED', 'CATEGORY_NAMES', 'STRATEGIES'
            'Decision', 'Strategy', 'LabelSmoothing', 'small_loss_keep_fraction', 'SmallLoss', 'fit_mixtures',
            'mixture_posterior', 'mixtures_state', 'mixtures_from_state', 'LossMixtureSelection', 'ClassLossMixture',
            'agreement_noisy_score', 'AgreementWeighting', 'build_strategy', 'auroc', 'roc_curve',
-           'noise_detection_report', 'truth_groups', 'plot_agreement_histogram', 'read_agreement_records',
-           'benchmark_agreement']
+           'noise_detection_report', 'truth_groups', 'plot_agreement_histogram', 'read_agreement_records']
 
 # %% ../nbs/05_agreement.ipynb #5861f4bd
 @dataclass
@@ -524,25 +522,3 @@ def read_agreement_records(path, epoch: int | None = None) -> dict:
     if not rows: raise ValueError(f'{path}: no records of epoch {epoch}')
     num = lambda v: float(v) if v not in ('', None) else float('nan')
     return {k: [r[k] for r in rows] if k == 'video_id' else np.array([num(r[k]) for r in rows]) for k in rows[0]}
-
-# %% ../nbs/05_agreement.ipynb #20d94cf8
-def benchmark_agreement(argv: list[str] | None = None) -> dict:
-    "Time `clip_agreement` and an rdfer strategy call per batch; print and return the figures."
-    import argparse
-    p = argparse.ArgumentParser(prog='python -m rdfer.bench agreement')
-    p.add_argument('--batch', type=int, default=128); p.add_argument('--clips', type=int, default=4)
-    p.add_argument('--classes', type=int, default=7); p.add_argument('--repeats', type=int, default=50)
-    a = p.parse_args(argv or [])
-    g = torch.Generator().manual_seed(0)
-    clips, y = torch.randn(a.batch, a.clips, a.classes, generator=g), torch.randint(0, a.classes, (a.batch,), generator=g)
-    out = SimpleNamespace(logits=torch.randn(a.batch, a.classes, generator=g), clip_logits=clips)
-    strat = build_strategy({'name': 'rdfer', 'warmup_epochs': 0, 'ema_momentum': 0.9})
-    ids = [str(i) for i in range(a.batch)]
-    def timed(fn):
-        fn(); t = time.perf_counter()
-        for _ in range(a.repeats): fn()
-        return (time.perf_counter() - t) / a.repeats * 1e3
-    res = dict(batch=a.batch, clips=a.clips, classes=a.classes, clip_agreement_ms=timed(lambda: clip_agreement(clips, y)),
-               rdfer_strategy_call_ms=timed(lambda: strat(out, y, ids, 1)))
-    for k, v in res.items(): print(f'{k:>24}: {v:.3f}' if isinstance(v, float) else f'{k:>24}: {v}')
-    return res

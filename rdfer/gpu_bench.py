@@ -57,7 +57,8 @@ def resolve_args(argv: list[str] | None) -> argparse.Namespace:
 # %% ../nbs/11a_gpu_bench.ipynb #ab7729e1
 def step_benchmark(a: argparse.Namespace, deadline: float) -> dict:
     "Videos/s and peak memory of the paper preset's training step per configuration (channels_last, compile)."
-    from rdfer.model import ModelConfig, _bench_in_subprocess
+    from rdfer.model import ModelConfig
+    from rdfer.bench import _bench_in_subprocess
     cfg = ModelConfig(encoder=a.encoder, num_frames=a.frames, synopsis_frames=min(16, a.frames))
     out = {}
     for name in a.configs:

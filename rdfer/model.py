@@ -4,20 +4,20 @@
 
 # %% ../nbs/04_model.ipynb #9ac42bc4
 from __future__ import annotations
-import argparse, json, math, os, resource, subprocess, sys, time
-from dataclasses import dataclass, asdict, fields, replace
+import math
+from dataclasses import dataclass, fields, replace
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .core import NUM_CLASSES, seed_everything
-from .encoders import build_frame_encoder, build_clip_encoder, to_channels_last, FRAME_ENCODERS, CLIP_ENCODERS
+from .core import NUM_CLASSES
+from .encoders import build_frame_encoder, build_clip_encoder, FRAME_ENCODERS, CLIP_ENCODERS
 
 # %% auto #0
-__all__ = ['VARIANTS', 'MODELS', 'TABLE_VARIANTS', 'BENCH_VARIANTS', 'ModelConfig', 'synopsis_frame_indices',
-           'key_expression_centres', 'synopsis_to_frame', 'uniform_centres', 'clip_frame_indices', 'gather_clips',
-           'GatedSelfAttention', 'SelfAttention', 'AttentionPool', 'SequenceHead', 'SynopsisStream', 'DetailStream',
-           'ModelOutput', 'RDFER', 'SingleStream', 'ResNetLSTM', 'build_model', 'tiny_config', 'output_shapes',
-           'design_loss', 'params_without_grad', 'count_macs', 'count_params', 'model_table', 'benchmark_model']
+__all__ = ['VARIANTS', 'MODELS', 'TABLE_VARIANTS', 'ModelConfig', 'synopsis_frame_indices', 'key_expression_centres',
+           'synopsis_to_frame', 'uniform_centres', 'clip_frame_indices', 'gather_clips', 'GatedSelfAttention',
+           'SelfAttention', 'AttentionPool', 'SequenceHead', 'SynopsisStream', 'DetailStream', 'ModelOutput', 'RDFER',
+           'SingleStream', 'ResNetLSTM', 'build_model', 'tiny_config', 'output_shapes', 'design_loss',
+           'params_without_grad', 'count_macs', 'count_params', 'model_table']
 
 # %% ../nbs/04_model.ipynb #17d14dff
 VARIANTS = ('rdfer', 'single_stream', 'resnet_lstm')
@@ -73,9 +73,9 @@ class ModelConfig:
 
     @classmethod
     def cpu_small(cls, **overrides) -> 'ModelConfig':
-        "The CPU settings: small CNNs, T=16, Ts=8, K=4 clips of L=2, hidden 64, 4 heads (for 64x64 input)."
+        "The CPU regime's network (the `synth` preset's): small CNNs, T=16, Ts=8, K=4 clips of L=2, hidden 64, 4 heads."
         return cls(**(dict(encoder='small_cnn', clip_encoder='tsm', num_frames=16, synopsis_frames=8, num_clips=4,
-                           clip_len=2, clip_stride=2, feature_dim=64, hidden=64, heads=4) | overrides))
+                           clip_len=2, clip_stride=2, hidden=64, heads=4) | overrides))
 
 # %% ../nbs/04_model.ipynb #708cc014
 def synopsis_frame_indices(num_frames: int, synopsis_frames: int, device=None) -> torch.Tensor:
@@ -354,90 +354,3 @@ def model_table(variants: dict, base: ModelConfig | None = None, size: int = 112
     print(f'| variant (T={base.num_frames}, {size}x{size}) | params (M) | GMACs / video |\n|---|---:|---:|')
     for r in rows: print(f"| {r['variant']} | {r['params_M']:.2f} | {r['gmacs']:.2f} |")
     return rows
-
-# %% ../nbs/04_model.ipynb #74011010
-BENCH_VARIANTS = {'rdfer': {}, 'rdfer_uniform': dict(resample='uniform'),
-                  'single_stream': dict(variant='single_stream'), 'resnet_lstm': dict(variant='resnet_lstm')}
-
-def _current_rss_kb() -> int:
-    "The resident set of this process now, in KB (Linux /proc; 0 elsewhere)."
-    try: return int(open('/proc/self/statm').read().split()[1]) * os.sysconf('SC_PAGE_SIZE') // 1024
-    except (OSError, ValueError): return 0
-
-def _train_steps(cfg: ModelConfig, batch: int, size: int, steps: int, warmup: int, device: str, threads: int = 0,
-                 channels_last: bool | None = None, compile: bool = False, amp: bool = True) -> dict:
-    "Train `cfg`'s model for `warmup` + `steps` steps on random data; videos/s and peak memory (MB). channels_last: default on CUDA."
-    seed_everything(0)
-    if threads: torch.set_num_threads(threads)
-    dev = torch.device(device)
-    model = build_model(cfg).to(dev).train()
-    if (dev.type == 'cuda') if channels_last is None else channels_last: to_channels_last(model)
-    net = torch.compile(model) if compile else model
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
-    video = torch.randn(batch, cfg.num_frames, 3, size, size, device=dev)
-    labels = torch.randint(0, cfg.num_classes, (batch,), device=dev)
-    def step():
-        with torch.autocast('cuda', dtype=torch.bfloat16, enabled=amp and dev.type == 'cuda'):
-            loss = design_loss(net(video, labels), labels)
-        opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
-    if dev.type == 'cuda': torch.cuda.reset_peak_memory_stats()
-    rss0 = _current_rss_kb()
-    t_warm = time.perf_counter()
-    for _ in range(warmup): step()     # with compile: the compilation
-    if dev.type == 'cuda': torch.cuda.synchronize()
-    warmup_s = time.perf_counter() - t_warm
-    times, cpu = [], []
-    for _ in range(steps):
-        if dev.type == 'cuda': torch.cuda.synchronize()
-        t0, c0 = time.perf_counter(), time.process_time(); step()
-        if dev.type == 'cuda': torch.cuda.synchronize()
-        times.append(time.perf_counter() - t0); cpu.append(time.process_time() - c0)
-    secs = sorted(times)[len(times) // 2]          # the median step: robust to other work on a shared machine
-    peak = (torch.cuda.max_memory_allocated() / 2**20 if dev.type == 'cuda'
-            else max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0, 0) / 1024)
-    return dict(videos_per_s=batch / secs, cpu_ms_per_video=1e3 * sum(cpu) / (batch * steps), peak_mem_mb=peak, params_M=count_params(model) / 1e6,
-                warmup_s=warmup_s)
-
-def _bench_in_subprocess(cfg: ModelConfig, timeout: float | None = None, **kw) -> dict:
-    code = ('import json, sys; from rdfer.model import ModelConfig, _train_steps; a = json.loads(sys.argv[1]); '
-            'print(json.dumps(_train_steps(ModelConfig.from_dict(a["cfg"]), **a["kw"])))')
-    r = subprocess.run([sys.executable, '-c', code, json.dumps(dict(cfg=asdict(cfg), kw=kw))],
-                       capture_output=True, text=True, timeout=timeout)
-    if r.returncode: raise RuntimeError(f'benchmark of {cfg.variant} failed:\n{r.stderr[-2000:]}')
-    return json.loads(r.stdout.strip().splitlines()[-1])
-
-def benchmark_model(argv: list[str] | None = None) -> dict:
-    "Training throughput and peak memory of each variant on one shared input; RDFER / single-stream ratios."
-    p = argparse.ArgumentParser(prog='python -m rdfer.bench model', description=benchmark_model.__doc__)
-    p.add_argument('--batch', type=int, default=8); p.add_argument('--frames', type=int, default=16)
-    p.add_argument('--size', type=int, default=64); p.add_argument('--encoder', default='small_cnn', choices=FRAME_ENCODERS)
-    p.add_argument('--clip-encoder', default='tsm', choices=CLIP_ENCODERS)
-    p.add_argument('--steps', type=int, default=10); p.add_argument('--warmup', type=int, default=3)
-    p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
-    p.add_argument('--threads', type=int, default=0, help='CPU threads per run (0: torch default)')
-    p.add_argument('--variants', default=','.join(BENCH_VARIANTS), help='comma-separated, of: ' + ', '.join(BENCH_VARIANTS))
-    p.add_argument('--in-process', action='store_true', help='no subprocess per variant (memory figures then accumulate)')
-    a = p.parse_args(argv)
-    if a.encoder == 'small_cnn':   # the CPU settings: Ts = T/2 synopsis frames, K=4 clips of L=2
-        base = ModelConfig.cpu_small(num_frames=a.frames, synopsis_frames=max(1, a.frames // 2), clip_encoder=a.clip_encoder)
-    else:                          # the design's sizes: 16 synopsis frames (at most T), K=4 clips of L=4
-        base = ModelConfig(encoder=a.encoder, clip_encoder=a.clip_encoder, num_frames=a.frames, synopsis_frames=min(16, a.frames))
-    kw = dict(batch=a.batch, size=a.size, steps=a.steps, warmup=a.warmup, device=a.device, threads=a.threads)
-    print(f'# model benchmark: B={a.batch}, T={a.frames}, {a.size}x{a.size}, encoder={base.encoder}, '
-          f'clip_encoder={base.clip_encoder}, K={base.num_clips}, L={base.clip_len}, device={a.device}, threads={a.threads or torch.get_num_threads()}, '
-          f'memory={"torch.cuda.max_memory_allocated" if a.device.startswith("cuda") else "peak RSS (ru_maxrss) less RSS before training, own process"}')
-    res = {}
-    for name in a.variants.split(','):
-        cfg = replace(base, **BENCH_VARIANTS[name]).validate()
-        res[name] = (_train_steps(cfg, **kw) if a.in_process else _bench_in_subprocess(cfg, **kw))
-    print('| variant | params (M) | train videos/s | CPU ms / video | peak memory (MB) |\n|---|---:|---:|---:|---:|')
-    for n, r in res.items():
-        print(f"| {n} | {r['params_M']:.2f} | {r['videos_per_s']:.1f} | {r['cpu_ms_per_video']:.0f} | {r['peak_mem_mb']:.0f} |")
-    out = dict(config=dict(vars(a)), results=res)
-    if 'rdfer' in res and 'single_stream' in res:
-        out['time_ratio'] = res['single_stream']['videos_per_s'] / res['rdfer']['videos_per_s']
-        out['cpu_ratio'] = res['rdfer']['cpu_ms_per_video'] / res['single_stream']['cpu_ms_per_video']
-        out['memory_ratio'] = res['rdfer']['peak_mem_mb'] / max(res['single_stream']['peak_mem_mb'], 1e-9)
-        print(f"RDFER / single_stream: {out['time_ratio']:.2f}x wall time per video (goal <= 2.5x), "
-              f"{out['cpu_ratio']:.2f}x CPU time per video, {out['memory_ratio']:.2f}x peak memory")
-    return out

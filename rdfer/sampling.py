@@ -4,21 +4,19 @@
 
 # %% ../nbs/02_sampling.ipynb #88196895
 from __future__ import annotations
-import argparse, contextlib, ctypes, os, tempfile, time, shutil
+import contextlib, ctypes, os
 from pathlib import Path
 from typing import Sequence
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, default_collate, get_worker_info
 from .core import DataError
-from .data import VideoItem, open_reader, load_split, frame_files
-from .testing import make_dfew_tree, encoded_frame_numbers
+from .data import VideoItem, open_reader
 
 # %% auto #0
-__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'FINISH_ON', 'GREY', 'LOADERS', 'segment_indices', 'multi_view_indices',
-           'clip_transform', 'ClipFinish', 'clip_pipeline', 'batch_video', 'cpu_rng', 'VideoClipDataset',
-           'collate_clips', 'ClipLoader', 'tune_malloc', 'make_loader', 'SkipReport', 'HeldReader', 'hold_frames',
-           'NaiveClipDataset', 'benchmark_data']
+__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'FINISH_ON', 'GREY', 'segment_indices', 'multi_view_indices', 'clip_transform',
+           'ClipFinish', 'clip_pipeline', 'batch_video', 'cpu_rng', 'VideoClipDataset', 'collate_clips', 'ClipLoader',
+           'tune_malloc', 'make_loader', 'SkipReport', 'HeldReader', 'hold_frames']
 
 # %% ../nbs/02_sampling.ipynb #67617e52
 def segment_indices(num_frames: int, T: int, train: bool, rng: np.random.Generator | None = None) -> np.ndarray:
@@ -245,156 +243,3 @@ def hold_frames(items: Sequence[VideoItem], size: int, budget_mb: float = 4096, 
         except DataError: held.append(None)
     log(f'[rdfer] holding {len(items)} videos decoded in memory ({need:.0f} MB of a {budget_mb:.0f} MB budget)')
     return held
-
-# %% ../nbs/02_sampling.ipynb #818df6a5
-class NaiveClipDataset(Dataset):
-    "The baseline: one PIL image per frame, per-frame v1 transforms, then torch.stack."
-    def __init__(self, items: Sequence[VideoItem], num_frames: int = 16, size: int = 112, train: bool = True, seed: int = 0):
-        from torchvision import transforms as T
-        self.items, self.num_frames, self.train, self.seed = list(items), num_frames, train, seed
-        aug = [T.RandomResizedCrop(size, scale=(0.08, 1.0)), T.RandomHorizontalFlip(), T.ColorJitter(0.4, 0.4, 0.4)] if train else [T.Resize((size, size))]
-        self.tf = T.Compose(aug + [T.ToTensor(), T.Normalize(IMAGENET_MEAN, IMAGENET_STD)])
-    def __len__(self): return len(self.items)
-    def __getitem__(self, i):
-        from PIL import Image
-        it = self.items[i]
-        files = frame_files(it.path)
-        idx = segment_indices(len(files), self.num_frames, self.train, np.random.default_rng([self.seed, i]))
-        return torch.stack([self.tf(Image.open(files[j]).convert('RGB')) for j in idx]), it.label
-
-# %% ../nbs/02_sampling.ipynb #c1d95721
-def _worker_pids(loader) -> list[int]:
-    return [w.pid for w in getattr(getattr(loader, '_iterator', None), '_workers', None) or []]
-
-def _cpu_seconds(loader) -> float:
-    "CPU seconds used so far by this process and the loader's live worker processes (Linux /proc; this process only elsewhere)."
-    t, tick = time.process_time(), os.sysconf('SC_CLK_TCK') if hasattr(os, 'sysconf') else 100
-    for pid in _worker_pids(loader):
-        try:
-            f = Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()
-            t += (int(f[11]) + int(f[12])) / tick
-        except (OSError, ValueError, IndexError): pass
-    return t
-
-def _rss_mb(loader) -> float:
-    "Resident memory (MB) of this process and the loader's live workers (Linux /proc; 0 elsewhere)."
-    total = 0
-    for pid in ['self'] + _worker_pids(loader):
-        try: total += int(Path(f'/proc/{pid}/statm').read_text().split()[1]) * os.sysconf('SC_PAGE_SIZE')
-        except (OSError, ValueError): pass
-    return total / 2**20
-
-def _timed_pass(loader, dataset, epoch: int) -> tuple[int, float, float, float]:
-    "(videos, wall seconds, CPU seconds, resident-memory growth in MB from the first batch to the end) of one pass."
-    if hasattr(dataset, 'set_epoch'): dataset.set_epoch(epoch)
-    c, t, n, rss0 = _cpu_seconds(loader), time.perf_counter(), 0, None
-    for b in loader:
-        n += len(b['label'] if isinstance(b, dict) else b[1])
-        if rss0 is None: rss0 = _rss_mb(loader)
-    return n, time.perf_counter() - t, _cpu_seconds(loader) - c, _rss_mb(loader) - (rss0 or 0)
-
-# %% ../nbs/02_sampling.ipynb #8c985fa6
-LOADERS = ('naive', 'frames', 'cache', 'video', 'frames+device', 'cache+device', 'video+device')
-
-def _data_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog='python -m rdfer.bench data', description=benchmark_data.__doc__)
-    p.add_argument('--clips', type=int, default=96); p.add_argument('--frames', type=int, default=64)
-    p.add_argument('--frame-size', type=int, default=224); p.add_argument('--num-frames', default='16,64', help='the T values, comma-separated')
-    p.add_argument('--size', type=int, default=112); p.add_argument('--workers', type=int, default=2)
-    p.add_argument('--batch-size', type=int, default=8); p.add_argument('--rounds', type=int, default=2)
-    p.add_argument('--loaders', default=','.join(LOADERS), help=f'comma-separated, of: {", ".join(LOADERS)}')
-    p.add_argument('--root', help='reuse (or create) the DFEW-layout tree (and its cache) here instead of a temporary folder')
-    p.add_argument('--write', nargs='?', const='figures/bench_data.md', help='also write the table as Markdown (default figures/bench_data.md)')
-    return p
-
-def _loader(name: str, items, cached, vitems, T: int, a) -> tuple:
-    "(DataLoader, dataset) of one loader kind at T frames."
-    kw = dict(num_frames=T, size=a.size, train=True)
-    base, _, finish_on = name.partition('+')
-    if name == 'naive':
-        ds = NaiveClipDataset(items, **kw)
-        return DataLoader(ds, a.batch_size, shuffle=True, num_workers=a.workers, persistent_workers=a.workers > 0), ds
-    tf, finish = clip_pipeline(True, a.size, finish_on=finish_on or 'loader')
-    ds = VideoClipDataset({'frames': items, 'cache': cached, 'video': vitems}[base], transform=tf, finish=finish, **kw)
-    return make_loader(ds, a.batch_size, shuffle=True, workers=a.workers), ds
-
-def _finish_ms(loader, dataset, reps: int = 3) -> float:
-    "CPU ms per video of the device step (`ClipFinish`) run on this CPU, on one uint8 batch of `loader`."
-    b, threads = next(iter(loader)), torch.get_num_threads()
-    torch.set_num_threads(1)            # one core's cost, as the loader's own figures are
-    try:
-        t = time.process_time()
-        for _ in range(reps): batch_video(b, 'cpu', dataset.finish, 1)
-        return 1e3 * (time.process_time() - t) / reps / len(b['label'])
-    finally: torch.set_num_threads(threads)
-
-# %% ../nbs/02_sampling.ipynb #661404c1
-def _measure(loaders: dict, rounds: int) -> dict:
-    "Per loader: best videos/s, median CPU ms per video, resident-memory growth over the last pass (MB)."
-    passes = {k: [] for k in loaders}
-    for r in range(rounds + 1):
-        for k, (dl, ds) in loaders.items():
-            n, wall, cpu, grow = _timed_pass(dl, ds, r)
-            if r: passes[k].append((n / wall, 1e3 * cpu / n, grow))
-    return {k: dict(videos_per_s=max(p[0] for p in v), cpu_ms_per_video=float(np.median([p[1] for p in v])), rss_growth_mb=v[-1][2])
-            for k, v in passes.items()}
-
-def _data_table(res: dict) -> str:
-    "The figures as a Markdown table, one row per T and loader."
-    rows = ['| T | loader (+device: colour and normalisation on the GPU) | videos/s | x naive | CPU ms / video | videos / CPU-s (1 core) | x naive | est. 16 cores (videos/s) | RSS growth (MB) |',
-            '|---:|---|---:|---:|---:|---:|---:|---:|---:|']
-    for T, by in res['T'].items():
-        for k, r in by.items():
-            rows.append(f"| {T} | {k} | {r['videos_per_s']:.1f} | {r.get('vs_naive', float('nan')):.2f}x | {r['cpu_ms_per_video']:.1f} | "
-                        f"{1e3 / r['cpu_ms_per_video']:.1f} | {r.get('cpu_vs_naive', float('nan')):.2f}x | {16e3 / r['cpu_ms_per_video']:.0f} | {r['rss_growth_mb']:+.1f} |")
-    return '\n'.join(rows)
-
-# %% ../nbs/02_sampling.ipynb #ff248579
-def benchmark_data(argv: list[str] | None = None) -> dict:
-    "Videos/s and CPU ms per video of a naive PIL loader and the package's frame, cache and video loaders on a DFEW-layout tree."
-    from rdfer.cache import build_cache, cached_items
-    from rdfer.core import atomic_write
-    a = _data_parser().parse_args(argv)
-    Ts, names = [int(t) for t in a.num_frames.split(',')], [n for n in a.loaders.split(',') if n in LOADERS]
-    tmp = None if a.root else tempfile.mkdtemp(prefix='rdfer_bench_')
-    root = Path(a.root or tmp)
-    try:
-        t = time.perf_counter()
-        if not (root/'EmoLabel_DataSplit').is_dir():
-            make_dfew_tree(root, n_clips=a.clips, num_frames=a.frames, size=a.frame_size, videos=True, texture=True, lossless=False)
-        build_s, t = time.perf_counter() - t, time.perf_counter()
-        items = load_split('dfew', root, 'train', 1) + load_split('dfew', root, 'test', 1)
-        vitems = load_split('dfew', root, 'train', 1, media='video') + load_split('dfew', root, 'test', 1, media='video')
-        build_cache(items, root/'.frame_cache', a.size, workers=max(1, a.workers), progress=False)
-        cached = cached_items(items, root/'.frame_cache', a.size)[0]
-        res = dict(clips=len(items), frames_per_clip=a.frames, frame_size=a.frame_size, size=a.size, workers=a.workers,
-                   batch_size=a.batch_size, rounds=a.rounds, build_s=round(build_s, 1), cache_build_s=round(time.perf_counter() - t, 1), T={})
-        for T in Ts:
-            loaders = {n: _loader(n, items, cached, vitems, T, a) for n in names}
-            by = res['T'][T] = _measure(loaders, a.rounds)
-            dev = next((k for k in ('cache+device', 'frames+device', 'video+device') if k in loaders), None)
-            if dev: res.setdefault('finish_cpu_ms', {})[T] = _finish_ms(*loaders[dev])
-            del loaders                                   # ends the persistent workers before the next T
-            for k, r in by.items():
-                if 'naive' in by: r |= dict(vs_naive=r['videos_per_s'] / by['naive']['videos_per_s'],
-                                            cpu_vs_naive=by['naive']['cpu_ms_per_video'] / r['cpu_ms_per_video'])
-    finally:
-        if tmp: shutil.rmtree(tmp, ignore_errors=True)
-    head = (f"data loading: {res['clips']} clips x {a.frames} frames of {a.frame_size}px (DFEW layout, JPEG frames (quality 95) and h264 mp4s (CRF 23)), "
-            f"clips of T frames at {a.size}px with the training transforms, {a.workers} workers, batch {a.batch_size}, best of {a.rounds} rounds; "
-            f"CPU ms = the loading process and its workers; tree built in {res['build_s']} s, its frame cache in {res['cache_build_s']} s")
-    if res.get('finish_cpu_ms'):
-        head += ('; +device rows leave colour jitter and normalisation to the GPU (`ClipFinish`), which on this CPU would cost '
-                 + ', '.join(f'{v:.1f} ms per video at T={T}' for T, v in res['finish_cpu_ms'].items()))
-    print(head); print(_data_table(res))
-    for T, by in res['T'].items():
-        for c in ('cache', 'cache+device'):
-            if c in by and 'frames' in by:
-                print(f"T={T}: {c} {by[c].get('vs_naive', float('nan')):.2f}x naive (goal 5x), "
-                      f"{by[c]['videos_per_s'] / by['frames']['videos_per_s']:.2f}x the frame loader (goal 2.5x)")
-        for v in ('video', 'video+device'):
-            if v in by and 'naive' in by: print(f"T={T}: {v} {by[v].get('vs_naive', float('nan')):.2f}x naive (goal 1.5x)")
-    if a.write:
-        cmd = 'python -m rdfer.bench data' + (' ' + ' '.join(argv) if argv else '')
-        atomic_write(a.write, f'{head}.\n\n`{cmd}`\n\n{_data_table(res)}\n')
-    return res

@@ -16,7 +16,7 @@ __all__ = ['ACTION_UNITS', 'EXPRESSIONS', 'CONFUSABLE', 'HARD_FACTORS', 'NOISE_K
            'FPS', 'JPEG_QUALITY', 'META_COLUMNS', 'FORMAT_VERSION', 'allowed_factors', 'VideoPlan', 'plan_benchmark',
            'ExpressionTrack', 'expression_track', 'sample_scene', 'draw_face', 'render_video', 'draw_label_noise',
            'write_frames', 'write_video', 'write_labels', 'read_metadata', 'render_benchmark', 'relabel_benchmark',
-           'ensure_benchmark', 'synth_command', 'benchmark_synth', 'plot_examples']
+           'ensure_benchmark', 'synth_command', 'plot_examples']
 
 # %% ../nbs/03_synth.ipynb #62e38c71
 ACTION_UNITS = ('brow_raise', 'brow_inner', 'eye_open', 'cheek_raise', 'nose_wrinkle', 'upper_lip',
@@ -514,33 +514,6 @@ def synth_command(argv: list[str]) -> int:
     print(f'{out}: {len(meta)} videos, {sum(r["difficulty"] == "hard" for r in meta)} hard, '
           f'{sum(r["noisy"] for r in meta)} noisy labels; {dt:.1f} s ({len(meta) / dt:.1f} videos/s)')
     return 0
-
-# %% ../nbs/03_synth.ipynb #411a5486
-def benchmark_synth(argv: list[str] | None = None) -> dict:
-    "Time rendering the benchmark (default size): prints videos/s, ms per frame, and the drawing's share."
-    import tempfile
-    ap = argparse.ArgumentParser(prog='python -m rdfer.bench synth')
-    ap.add_argument('--videos', type=int, default=700)
-    ap.add_argument('--frames', type=int, default=32)
-    ap.add_argument('--size', type=int, default=64)
-    ap.add_argument('--workers', type=int, default=None)
-    a = ap.parse_args([] if argv is None else argv)
-    with tempfile.TemporaryDirectory() as tmp:
-        t0 = time.perf_counter()
-        render_benchmark(Path(tmp) / 'synth', a.videos, a.frames, a.size, workers=a.workers)
-        total = time.perf_counter() - t0
-        nbytes = sum(p.stat().st_size for p in Path(tmp).rglob('*') if p.is_file())
-    plans = plan_benchmark(a.videos)[:min(20, a.videos)]
-    t0 = time.perf_counter()
-    for p in plans: render_video(p, a.frames, a.size)
-    draw_ms = (time.perf_counter() - t0) / (len(plans) * a.frames) * 1e3
-    res = dict(videos=a.videos, frames=a.frames, size=a.size, seconds=round(total, 2),
-               videos_per_s=round(a.videos / total, 1), ms_per_frame=round(total / (a.videos * a.frames) * 1e3, 3),
-               draw_ms_per_frame_1proc=round(draw_ms, 3), megabytes=round(nbytes / 2 ** 20, 1))
-    print(f"synth: {res['videos']} videos x {res['frames']} frames at {res['size']}px in {res['seconds']} s: "
-          f"{res['videos_per_s']} videos/s, {res['ms_per_frame']} ms/frame (drawing alone {res['draw_ms_per_frame_1proc']} ms/frame "
-          f"in one process), {res['megabytes']} MB")
-    return res
 
 # %% ../nbs/03_synth.ipynb #6e33e5b4
 def plot_examples(root, columns: int = 8, difficulty: str = 'easy', path=None):

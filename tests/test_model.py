@@ -7,7 +7,8 @@ from dataclasses import asdict
 from rdfer.core import DataError
 from rdfer.encoders import load_pretrained, build_frame_encoder
 from rdfer.model import (ModelConfig, build_model, tiny_config, output_shapes, design_loss, params_without_grad,
-                         key_expression_centres, clip_frame_indices, benchmark_model)
+                         key_expression_centres, clip_frame_indices)
+from rdfer.bench import benchmark_model
 
 
 @pytest.fixture(scope='module')
