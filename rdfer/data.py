@@ -14,9 +14,10 @@ import torch
 from .core import CLASSES, NUM_CLASSES, DataError, class_index
 
 # %% auto #0
-__all__ = ['IMAGE_EXTS', 'VIDEO_EXTS', 'MEDIA', 'DFEW_FRAME_DIRS', 'DFEW_VIDEO_DIR', 'DATASETS', 'SEEK_MIN_FRAMES', 'VideoItem',
-           'frame_names', 'frame_files', 'load_split', 'split_files', 'FrameFolderReader', 'VideoReader', 'open_reader',
-           'check_clip', 'CheckReport', 'check_data', 'check_data_command']
+__all__ = ['IMAGE_EXTS', 'VIDEO_EXTS', 'MEDIA', 'DFEW_FRAME_DIRS', 'DFEW_VIDEO_DIR', 'DATASETS', 'DATA_FOLDERS',
+           'DEFAULT_DATA_HOME', 'SEEK_MIN_FRAMES', 'VideoItem', 'frame_names', 'frame_files', 'load_split',
+           'split_files', 'find_data_root', 'FrameFolderReader', 'VideoReader', 'open_reader', 'check_clip',
+           'CheckReport', 'check_data', 'check_data_command']
 
 # %% ../nbs/01_data.ipynb #52fc8967
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png')
@@ -222,6 +223,27 @@ def split_files(dataset: str, root, split: str = 'all', fold: int = 1, annotatio
     elif dataset == 'generic': files = [_generic_csv(root, s, annotations) for s in splits]
     else: raise ValueError(f'dataset must be one of {DATASETS}, got {dataset!r}')
     return list(dict.fromkeys(files))
+
+# %% ../nbs/01_data.ipynb #8be94a59
+DATA_FOLDERS = dict(dfew=('DFEW',), ferv39k=('FERV39K', 'FERV39k'))   # a dataset's folder under $RDFER_DATA (generic: none)
+DEFAULT_DATA_HOME = '~/rdfer_data'                                    # looked in after $RDFER_DATA
+
+def find_data_root(dataset: str, root=None) -> Path:
+    "The folder of `dataset`: `root` if given, else `$RDFER_DATA/<folder>`, else `~/rdfer_data/<folder>`."
+    if dataset not in DATASETS: raise ValueError(f'dataset must be one of {DATASETS}, got {dataset!r}')
+    if root:
+        if Path(root).expanduser().is_dir(): return Path(root).expanduser()
+        raise DataError(root, 'data_root does not exist or is not a folder')
+    how = '-p data_root DIR (papermill), --data-root DIR (rdfer train) or --root DIR (rdfer check-data)'
+    if dataset == 'generic': raise DataError(dataset, f'data_root is required: a generic dataset has no default folder; pass {how}')
+    env = os.environ.get('RDFER_DATA', '')
+    bases = ([Path(env).expanduser()] if env else []) + [Path(DEFAULT_DATA_HOME).expanduser()]
+    looked = [b / f for b in bases for f in DATA_FOLDERS[dataset]]
+    for p in looked:
+        if p.is_dir(): return p
+    raise DataError(dataset, f'data_root is required and none was found; looked in {", ".join(map(str, looked))}'
+                             f'{"" if env else " ($RDFER_DATA is not set)"}. Either export RDFER_DATA=/path/holding/{DATA_FOLDERS[dataset][0]} '
+                             f'(the folder that contains {DATA_FOLDERS[dataset][0]}/), or pass {how}')
 
 # %% ../nbs/01_data.ipynb #9aa701e7
 def _check_indices(indices, n: int, path) -> np.ndarray:
@@ -452,7 +474,7 @@ def check_data(dataset: str, root, fold: int | None = None, min_frames: int = 16
 def _check_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='rdfer check-data', description='Check a DFEW / FERV39K / generic dataset tree and report every problem with its file.')
     p.add_argument('--dataset', required=True, choices=DATASETS)
-    p.add_argument('--root', required=True, help='dataset root (the folder holding Clip/ and EmoLabel_DataSplit/ for DFEW)')
+    p.add_argument('--root', help='dataset root (the folder holding Clip/ and EmoLabel_DataSplit/ for DFEW); default: $RDFER_DATA/DFEW or ~/rdfer_data/DFEW (FERV39K likewise)')
     p.add_argument('--fold', type=int, choices=range(1, 6), help='DFEW fold 1..5 (default: all five)')
     p.add_argument('--min-frames', type=int, default=16, help='count the clips with fewer frames (default 16; they are usable: the sampler repeats frames)')
     p.add_argument('--media', choices=MEDIA, default='auto', help='frame folders, videos, or frames where present (default)')
@@ -465,6 +487,8 @@ def check_data_command(argv: list[str]) -> int:
     "`rdfer check-data`: print the report; exit 0 when clean, 1 when any problem, 2 for bad arguments."
     try: a = _check_parser().parse_args(argv)
     except SystemExit as e: return int(e.code or 0)
-    rep = check_data(a.dataset, a.root, a.fold, a.min_frames, a.annotations, a.media, a.full, a.label_base)
+    try: root = a.root or find_data_root(a.dataset)   # a folder named is checked as it is (a wrong one is reported)
+    except DataError as e: print(f'rdfer check-data: {e}', file=sys.stderr); return 2
+    rep = check_data(a.dataset, root, a.fold, a.min_frames, a.annotations, a.media, a.full, a.label_base)
     print(rep.summary())
     return 0 if rep.ok else 1

@@ -23,7 +23,7 @@ __all__ = ['REPORTED', 'STRATEGY_ORDER', 'BEST', 'ABLATION_ORDER', 'DETECTION_FI
            'smoke_setup']
 
 # %% ../nbs/12_reports.ipynb #35f3fb85
-_PUBLISHED = [  # method, venue/year, DFEW (UAR, WAR), FERV39K (UAR, WAR) -- shared/datasets.md
+_PUBLISHED = [  # method, venue/year, DFEW (UAR, WAR), FERV39K (UAR, WAR) -- nbs/paper.ipynb section 5
     ('C3D', '', (42.74, 53.54), (22.68, 31.69)),
     ('3D ResNet-18', '', (46.52, 58.27), (26.67, 37.57)),
     ('ResNet-18 + LSTM', '', (51.32, 63.85), (30.92, 42.95)),

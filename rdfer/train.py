@@ -179,9 +179,9 @@ def _check_config(cfg: RunConfig) -> None:
     d, t = cfg.data, cfg.train
     if d.dataset not in DATASETS: raise ValueError(f'unknown dataset {d.dataset!r}; allowed: {", ".join(DATASETS)}')
     if d.dataset in ('dfew', 'synth') and d.fold not in range(1, 6): raise ValueError(f'fold must be 1..5 for {d.dataset}; got {d.fold}')
-    if d.dataset in ('dfew', 'ferv39k', 'generic'):
-        if not d.root: raise ValueError(f'data_root is required for dataset {d.dataset!r} (the folder that holds the dataset)')
-        if not Path(d.root).is_dir(): raise ValueError(f'data_root {d.root!r} does not exist or is not a folder')
+    if d.dataset != 'synth':   # data.root, else $RDFER_DATA/<folder> or ~/rdfer_data/<folder>; the folder found is recorded in the config
+        from rdfer.data import find_data_root
+        d.root = str(find_data_root(d.dataset, d.root or None))   # a DataError lists every place it looked
     if d.on_error not in ('raise', 'skip'): raise ValueError(f'on_error must be raise or skip; got {d.on_error!r}')
     if d.finish_on not in ('loader', 'device', 'auto'): raise ValueError(f'data.finish_on must be loader, device or auto; got {d.finish_on!r}')
     if d.media not in ('auto', 'frames', 'video'): raise ValueError(f'media must be auto, frames or video; got {d.media!r}')
@@ -209,8 +209,10 @@ def synth_root(cfg: DataConfig) -> Path:
     return Path(os.environ.get('RDFER_CACHE', Path.home() / '.cache' / 'rdfer')) / f'synth-{key}'
 
 def prepare_data_root(cfg: DataConfig, is_main: bool = True) -> Path:
-    "The dataset root; for synth, render the benchmark there if it is not there yet."
-    if cfg.dataset != 'synth': return Path(cfg.root)
+    "The dataset root (`data.root`, else `$RDFER_DATA/<folder>` or `~/rdfer_data/<folder>`: `rdfer.data.find_data_root`); for synth, render the benchmark there if it is not there yet."
+    if cfg.dataset != 'synth':
+        from rdfer.data import find_data_root
+        return find_data_root(cfg.dataset, cfg.root or None)
     from rdfer.synth import ensure_benchmark
     root = synth_root(cfg)
     if is_main: ensure_benchmark(root, **cfg.synth)

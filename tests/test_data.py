@@ -285,7 +285,7 @@ def test_check_data_subprocess(dfew):
     _break(dfew)
     env = dict(os.environ, PYTHONPATH=f'{REPO}{os.pathsep}{os.environ.get("PYTHONPATH", "")}')
     exe = REPO/'.venv/bin/rdfer'
-    cmd = [str(exe)] if exe.exists() else [sys.executable, '-m', 'rdfer.cli']
+    cmd = [str(exe)] if exe.exists() else [sys.executable, '-c', 'import sys; from rdfer.cli import main; sys.exit(main())']   # rdfer.cli has no __main__
     p = subprocess.run(cmd + ['check-data', '--dataset', 'dfew', '--root', str(dfew), '--fold', '1', '--min-frames', '8'],
                        capture_output=True, text=True, env=env, timeout=120)
     assert p.returncode == 1, p.stdout + p.stderr
