@@ -10,7 +10,7 @@ from typing import Sequence
 import numpy as np
 import torch
 from .core import DataError, atomic_write
-from .data import VideoItem, DATASETS, MEDIA, frame_names, load_split, open_reader, _check_indices
+from .data import VideoItem, DATASETS, MEDIA, find_data_root, frame_names, load_split, open_reader, _check_indices
 
 # %% auto #0
 __all__ = ['MAGIC', 'CACHE_VERSION', 'MANIFEST', 'CLIPS', 'CACHE_MODES', 'clip_bytes', 'write_clip', 'CacheReader',
@@ -228,7 +228,8 @@ def dataset_items(dataset: str, root, media: str = 'auto', annotations=None, fol
 def _cache_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='rdfer cache', description='Decode every clip of a dataset once and store its frames, resized, for the loaders.')
     p.add_argument('--dataset', required=True, choices=DATASETS + ('synth',))
-    p.add_argument('--root', required=True, help='dataset root (for synth: a benchmark written by `rdfer synth`)')
+    p.add_argument('--root', help='dataset root (default for dfew and ferv39k: $RDFER_DATA/DFEW or /FERV39K, see `find_data_root`; '
+                                  'for synth: a benchmark written by `rdfer synth`, required)')
     p.add_argument('--size', type=int, default=112, help="frame side in pixels: the run's data.size (default 112)")
     p.add_argument('--out', default=None, help='cache folder (default $RDFER_CACHE/frames, where training looks)')
     p.add_argument('--fold', type=int, choices=range(1, 6), help='DFEW: only this fold\'s clips (default: all)')
@@ -245,7 +246,10 @@ def cache_command(argv: list[str]) -> int:
     except SystemExit as e: return int(e.code or 0)
     if a.size < 8: print(f'rdfer cache: --size must be at least 8, got {a.size}', file=sys.stderr); return 2
     t0 = time.perf_counter()
-    try: items = dataset_items(a.dataset, a.root, a.media, a.annotations, a.fold)
+    if a.dataset == 'synth' and not a.root: print('rdfer cache: --root is required for synth (the folder `rdfer synth` wrote)', file=sys.stderr); return 2
+    try:
+        a.root = a.root if a.dataset == 'synth' else find_data_root(a.dataset, a.root)
+        items = dataset_items(a.dataset, a.root, a.media, a.annotations, a.fold)
     except (DataError, ValueError) as e: print(f'rdfer cache: {e}', file=sys.stderr); return 2
     r = build_cache(items, a.out, a.size, a.workers, not a.no_progress, verify=a.verify,
                     built_from=dict(dataset=a.dataset, root=str(Path(a.root).resolve()), media=a.media, resize='bilinear, antialias'))
