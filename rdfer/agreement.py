@@ -16,7 +16,7 @@ __all__ = ['CLEAN', 'HARD', 'NOISY', 'UNDECIDED', 'CATEGORY_NAMES', 'STRATEGIES'
            'Decision', 'Strategy', 'LabelSmoothing', 'small_loss_keep_fraction', 'SmallLoss', 'fit_mixtures',
            'mixture_posterior', 'mixtures_state', 'mixtures_from_state', 'LossMixtureSelection', 'ClassLossMixture',
            'agreement_noisy_score', 'AgreementWeighting', 'build_strategy', 'auroc', 'roc_curve',
-           'noise_detection_report', 'truth_groups', 'plot_agreement_histogram', 'read_agreement_records']
+           'noise_detection_report', 'truth_groups', 'plot_agreement_histogram']
 
 # %% ../nbs/05_agreement.ipynb #5861f4bd
 @dataclass
@@ -510,15 +510,3 @@ def plot_agreement_histogram(records, truth, measures=('agreement', 'support', '
         ax.set_xlabel(m.replace('_', ' ')); ax.set_xlim(0, 1)
     axes[0].set_ylabel('density'); axes[0].legend(fontsize=8)
     return fig
-
-# %% ../nbs/05_agreement.ipynb #2674a294
-def read_agreement_records(path, epoch: int | None = None) -> dict:
-    "Columns of one epoch (default: the last) of an `agreement.csv`: `video_id` a list, every other column a float array."
-    import csv
-    with open(path, newline='') as f: rows = list(csv.DictReader(f))
-    if not rows: raise ValueError(f'{path}: no records')
-    epoch = max(int(float(r['epoch'])) for r in rows) if epoch is None else epoch
-    rows = [r for r in rows if int(float(r['epoch'])) == epoch]
-    if not rows: raise ValueError(f'{path}: no records of epoch {epoch}')
-    num = lambda v: float(v) if v not in ('', None) else float('nan')
-    return {k: [r[k] for r in rows] if k == 'video_id' else np.array([num(r[k]) for r in rows]) for k in rows[0]}

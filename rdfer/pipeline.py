@@ -46,10 +46,12 @@ def _train_job(job: tuple) -> dict:
     "One run of the grid, in a worker process: its log to a file, its epochs to the progress queue."
     name, overrides, run_dir, preset, threads, log_path, progress = job
     import torch
-    from rdfer.train import resolve_config, train
+    from rdfer.config import resolve_config
+    from rdfer.train import train
+    from rdfer.runs import FINAL
     torch.set_num_threads(threads)
     cfg = resolve_config('synth', preset, overrides | {'train.out_dir': str(run_dir)})
-    reused, t = (Path(run_dir) / 'final_metrics.json').exists(), time.time()
+    reused, t = (Path(run_dir) / FINAL).exists(), time.time()
     Path(log_path).parent.mkdir(parents=True, exist_ok=True)
     progress.put((name, 0, cfg.train.epochs, float('nan')))       # started
     with open(log_path, 'a') as f, contextlib.redirect_stdout(f), contextlib.redirect_stderr(f):
@@ -62,7 +64,8 @@ def _eta(seconds: float) -> str: return f'{seconds / 60:.1f} min' if seconds >= 
 
 def run_grid(grid: dict[str, dict], out: Path, preset: str = 'synth', workers: int | None = None, log=print) -> list[dict]:
     "Train every run of `grid` (name -> overrides) under `out/runs` in a pool of processes; returns a summary row per run."
-    from rdfer.train import resolve_config, synth_root
+    from rdfer.config import resolve_config
+    from rdfer.train import synth_root
     from rdfer.synth import ensure_benchmark
     cores = os.cpu_count() or 1
     workers = workers or max(1, min(len(grid), cores))
@@ -100,7 +103,7 @@ def run_grid(grid: dict[str, dict], out: Path, preset: str = 'synth', workers: i
 def run_main(out: str | Path = 'outputs/main', figures: str | Path = 'figures', quick: bool = False,
              nbs: str | None = None, epochs: int | None = None, workers: int | None = None, log=print) -> dict:
     "The main job: render, train the grid, make the tables and the analysis; returns where things are."
-    from rdfer.train import PRESETS
+    from rdfer.config import PRESETS
     from rdfer.reports import markdown_table
     from rdfer.core import atomic_write
     t0, out, figures = time.time(), Path(out).resolve(), Path(figures).resolve()

@@ -8,7 +8,8 @@ import argparse, json, sys
 from pathlib import Path
 import numpy as np
 import torch
-from .core import CLASSES, DataError, safe_torch_load
+from .core import CLASSES, DataError
+from .runs import latest_checkpoint, read_checkpoint
 
 # %% auto #0
 __all__ = ['load_model', 'predict_video', 'plot_prediction', 'predict_command']
@@ -19,16 +20,9 @@ def load_model(checkpoint) -> tuple[torch.nn.Module, dict]:
     from rdfer.model import ModelConfig, build_model
     path = Path(checkpoint)
     if path.is_dir():
-        found = sorted((path / 'checkpoints').glob('epoch_*.pt'))
-        if not found: raise DataError(path, 'run folder without checkpoints (expected checkpoints/epoch_NNN.pt)')
-        path = found[-1]
-    if not path.exists(): raise DataError(path, 'no such checkpoint file')
-    try: state = safe_torch_load(path)            # tensors and plain values only: a checkpoint cannot run code
-    except DataError: raise
-    except Exception as e: raise DataError(path, f'not a readable checkpoint ({type(e).__name__}: {e})') from None
-    if not isinstance(state, dict) or 'model' not in state or 'config' not in state:
-        keys = sorted(state)[:6] if isinstance(state, dict) else type(state).__name__
-        raise DataError(path, f'not an rdfer checkpoint: expected the keys model and config, found {keys}')
+        path = latest_checkpoint(path)
+        if path is None: raise DataError(checkpoint, 'run folder without checkpoints (expected checkpoints/epoch_NNN.pt)')
+    state = read_checkpoint(path)                 # weights only: a checkpoint cannot run code
     cfg = state['config']
     model = build_model(ModelConfig.from_dict(cfg['model']))
     own, theirs = model.state_dict(), state['model']

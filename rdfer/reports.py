@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
 from .core import CLASSES, DataError, atomic_write, atomic_write_json
+from .runs import (CONFIG, METRICS, FINAL, AGREEMENT, PREDICTIONS, CHECKPOINTS, read_csv, write_csv, read_json, read_agreement_rows,
+                        latest_checkpoint, read_checkpoint)
 
 # %% auto #0
 __all__ = ['REPORTED', 'STRATEGY_ORDER', 'BEST', 'ABLATION_ORDER', 'DETECTION_FIGURES', 'DIFFICULTY_COLUMNS', 'NoiseLevel', 'Run',
@@ -99,24 +101,19 @@ class Run:
     @property
     def epochs_done(self) -> int: return int(self.metrics[-1]['epoch']) if self.metrics else 0
 
-def _read_json(path: Path) -> dict:
-    try: return json.loads(path.read_text())
-    except json.JSONDecodeError as e: raise DataError(path, f'not valid JSON ({e.msg} at line {e.lineno}); a run folder file written by rdfer.train was expected') from None
-
 def read_run(path) -> Run:
     "Read one run folder."
-    from rdfer.train import read_csv
     path = Path(path)
-    if not (path / 'config.json').exists(): raise DataError(path, 'no config.json: not a run folder written by rdfer.train')
-    final = _read_json(path / 'final_metrics.json') if (path / 'final_metrics.json').exists() else None
-    metrics = read_csv(path / 'metrics.csv') if (path / 'metrics.csv').exists() else []
-    return Run(path, _read_json(path / 'config.json'), final, metrics)
+    if not (path / CONFIG).exists(): raise DataError(path, 'no config.json: not a run folder written by rdfer.train')
+    final = read_json(path / FINAL) if (path / FINAL).exists() else None
+    metrics = read_csv(path / METRICS) if (path / METRICS).exists() else []
+    return Run(path, read_json(path / CONFIG), final, metrics)
 
 def scan_runs(runs_dir) -> list[Run]:
     "Every run folder under `runs_dir` (finished or not), in path order."
     runs_dir = Path(runs_dir)
     if not runs_dir.exists(): return []
-    return [read_run(p.parent) for p in sorted(runs_dir.rglob('config.json')) if 'checkpoints' not in p.parts]
+    return [read_run(p.parent) for p in sorted(runs_dir.rglob(CONFIG)) if CHECKPOINTS not in p.parts]
 
 def find_runs(runs_dir, verbose: bool = True) -> list[Run]:
     "The finished runs under `runs_dir`; unfinished ones are named on stderr, not dropped silently."
@@ -236,7 +233,6 @@ def markdown_table(rows: list[dict], caption: str = '') -> str:
 
 def write_table(rows: list[dict], stem, caption: str = '') -> tuple[Path, Path]:
     "Write `stem.md` (caption + Markdown table) and `stem.csv` (unrounded numbers), atomically."
-    from rdfer.train import write_csv
     stem = Path(stem)
     md = atomic_write(stem.with_suffix('.md'), markdown_table(rows, caption))
     return md, write_csv(stem.with_suffix('.csv'), [_csv_row(r) for r in rows])
@@ -352,20 +348,18 @@ def run_inventory(runs: list[Run], runs_dir=None) -> list[dict]:
     return rows
 
 # %% ../nbs/12_reports.ipynb #56710084
-_TEXT_COLUMNS = ('video_id',)
-
 def read_records(run: Run) -> list[dict]:
     "The rows of a run's `agreement.csv` (numbers as float; NaN where empty)."
-    from rdfer.train import read_csv
-    path = run.path / 'agreement.csv'
+    path = run.path / AGREEMENT
     if not path.exists(): raise DataError(path, 'no agreement.csv: the run has not finished (or was not written by rdfer.train)')
-    return [{k: (v if k in _TEXT_COLUMNS else (float(v) if v not in ('', None) else float('nan'))) for k, v in r.items()} for r in read_csv(path)]
+    return read_agreement_rows(path)
 
 def data_root(run: Run) -> Path:
     "The dataset folder a run trained on (the synthetic benchmark's cache folder when `data.root` is '')."
     d = run.section('data')
     if d.get('root') or d.get('dataset') != 'synth': return Path(d.get('root', ''))
-    from rdfer.train import synth_root, DataConfig
+    from rdfer.config import DataConfig
+    from rdfer.train import synth_root
     return synth_root(DataConfig(**{k: v for k, v in d.items() if k in DataConfig.__dataclass_fields__}))
 
 def run_truth(run: Run) -> dict | None:
@@ -393,11 +387,10 @@ DIFFICULTY_COLUMNS = ('easy', 'hard', 'low_intensity', 'short_apex', 'occlusion'
 def difficulty_breakdown(run: Run) -> dict | None:
     "Clean-test accuracy (%) of a synthetic-benchmark run on easy and hard videos and per hardness factor; None without ground truth."
     from rdfer.synth import read_metadata
-    from rdfer.train import read_csv
     root = data_root(run)
-    if not (root / 'synth_meta.csv').exists() or not (run.path / 'predictions.csv').exists(): return None
+    if not (root / 'synth_meta.csv').exists() or not (run.path / PREDICTIONS).exists(): return None
     meta = {m['video_id']: m for m in read_metadata(root)}
-    preds = [p for p in read_csv(run.path / 'predictions.csv') if p['video_id'] in meta]
+    preds = [p for p in read_csv(run.path / PREDICTIONS) if p['video_id'] in meta]
     def acc(keep) -> float:
         ok = [p['label'] == p['pred'] for p in preds if keep(meta[p['video_id']])]
         return 100 * float(np.mean(ok)) if ok else float('nan')
@@ -464,13 +457,13 @@ def uniform_localisation(run: Run, records: list[dict] | None = None) -> float:
     seg, m, d = _key_segments(run), run.section('model'), run.section('data')
     frames = int(d.get('synth', {}).get('frames', 32))
     pos = segment_indices(frames, int(m.get('num_frames', 16)), train=False)[uniform_centres(1, int(m.get('num_clips', 4)), int(m.get('num_frames', 16)))[0].numpy()]
-    if records is None and (run.path / 'agreement.csv').exists(): records = read_records(run)
+    if records is None and (run.path / AGREEMENT).exists(): records = read_records(run)
     ids = {r['video_id'] for r in records_at(records)} if records else set(seg)
     return float(np.mean([seg[v][0] <= p <= seg[v][1] for v in ids if v in seg for p in pos])) if seg else float('nan')
 
 def _localisation_pair(run: Run) -> tuple[dict, float]:
     "The run's localisation per epoch and the uniform clips' rate, from one read of its records."
-    records = read_records(run) if (run.path / 'agreement.csv').exists() else []
+    records = read_records(run) if (run.path / AGREEMENT).exists() else []
     return localisation(run, records), uniform_localisation(run, records or None)
 
 def localisation_table(runs: list[Run]) -> list[dict]:
@@ -620,13 +613,11 @@ def plot_resampling_example(frames, frame_probs, key_positions, clip_frame_indic
 # %% ../nbs/12_reports.ipynb #c531c684
 def load_run_model(run: Run):
     "The network of a run with the weights of its last checkpoint, in eval mode."
-    import torch
     from rdfer.model import ModelConfig, build_model
-    ckpts = sorted((run.path / 'checkpoints').glob('epoch_*.pt'))
-    if not ckpts: raise DataError(run.path / 'checkpoints', 'no checkpoint epoch_NNN.pt: the re-sampling example needs a trained model')
+    path = latest_checkpoint(run.path)
+    if path is None: raise DataError(run.path / CHECKPOINTS, 'no checkpoint epoch_NNN.pt: the re-sampling example needs a trained model')
     model = build_model(ModelConfig(**run.section('model')))
-    from rdfer.core import safe_torch_load
-    model.load_state_dict(safe_torch_load(ckpts[-1])['model'])   # weights only: a checkpoint cannot run code
+    model.load_state_dict(read_checkpoint(path)['model'])   # weights only: a checkpoint cannot run code
     return model.eval()
 
 def resampling_example(run: Run, video_id: str | None = None) -> dict:
@@ -639,7 +630,6 @@ def resampling_example(run: Run, video_id: str | None = None) -> dict:
     items = load_split('dfew' if run.dataset == 'synth' else run.dataset, root, 'test', fold=run.fold, media=d.get('media', 'auto'))
     meta = {}
     if (root / 'synth_meta.csv').exists():
-        from rdfer.train import read_csv
         meta = {r['video_id']: r for r in read_csv(root / 'synth_meta.csv')}
     if video_id is None:
         video_id = next((it.video_id for it in items if meta.get(it.video_id, {}).get('nontarget_segments')), items[0].video_id)
@@ -717,10 +707,10 @@ def smoke_runs(runs_dir, noise_rate: float = 0.4, plan=(('ce', 1), ('rdfer', 1),
     return Path(runs_dir)
 
 # %% ../nbs/12_reports.ipynb #5760a751
-def smoke_setup(runs_dir, figures_dir) -> tuple[str, str]:
-    "Under nbdev_test: a temporary figures folder, and tiny runs when `runs_dir` has no finished run."
+def smoke_setup(runs_dir, figures_dir, smoke: bool = False) -> tuple[str, str]:
+    "With `smoke` (the notebooks under nbdev_test): a temporary figures folder, and tiny runs when `runs_dir` has no finished run."
     import tempfile
-    if not os.environ.get('IN_TEST'): return str(runs_dir), str(figures_dir)
+    if not smoke: return str(runs_dir), str(figures_dir)
     figures_dir = tempfile.mkdtemp(prefix='rdfer-figures-')
     if not find_runs(runs_dir, verbose=False):
         tmp = Path(tempfile.mkdtemp(prefix='rdfer-smoke-'))

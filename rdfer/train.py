@@ -4,202 +4,24 @@
 
 # %% ../nbs/07_train.ipynb #da3a726a
 from __future__ import annotations
-import csv, dataclasses, fcntl, hashlib, inspect, json, math, os, platform, random, re, shutil, subprocess, sys, time
-from contextlib import contextmanager
-from dataclasses import dataclass, field, asdict
+import hashlib, json, math, os, platform, shutil, subprocess, sys, time
 from pathlib import Path
 import numpy as np
 import torch
 import torch.distributed as dist
 
-from .core import (CLASSES, DataError, atomic_write, atomic_write_json, atomic_torch_save, remove_stale_temps, safe_torch_load,
-                        seed_everything)
+from .core import CLASSES, DataError, atomic_write_json, seed_everything
 from .metrics import classification_metrics
+from .config import DataConfig, RunConfig, RUN_PARAMS, resolve_config, check_config, config_from_params, train_parser
+from .config import PRESETS     # for rdfer.reports.smoke_runs, which imports it from here
+from .processes import Processes, setup_processes, close_processes, gather_objects
+from .runs import (CONFIG, ENVIRONMENT, METRICS, PREDICTIONS, AGREEMENT, FINAL, RECORDS, records_path, epoch_records, checkpoints,
+                        write_csv, read_csv, read_agreement_rows, save_checkpoint, load_last_checkpoint, set_rng_state, run_folder_lock)
 
 # %% auto #0
-__all__ = ['DATASETS', 'SYNTH_BENCHMARK', 'PRESETS', 'DataConfig', 'TrainConfig', 'RunConfig', 'resolve_config', 'synth_root',
-           'prepare_data_root', 'data_fingerprint', 'Processes', 'setup_processes', 'close_processes', 'gather_objects',
-           'lr_at', 'build_loaders', 'environment_record', 'write_csv', 'read_csv', 'save_checkpoint',
-           'load_last_checkpoint', 'NonFiniteLoss', 'train_one_epoch', 'evaluate', 'ground_truth', 'noise_detection',
-           'default_run_dir', 'run_folder_lock', 'train', 'config_from_params', 'check_notebook_parameters',
-           'train_parser', 'train_command', 'plot_learning_curves', 'benchmark_train']
-
-# %% ../nbs/07_train.ipynb #c3748ac1
-@dataclass
-class DataConfig:
-    "Where the videos come from and how clips are drawn from them."
-    dataset: str = 'synth'        # synth | dfew | ferv39k | generic
-    root: str = ''                # dataset root; '' for synth = the cache folder of the rendered benchmark
-    fold: int = 1                 # DFEW fold 1..5 (synth uses DFEW's layout, so folds too)
-    media: str = 'auto'           # auto | frames | video
-    annotations: str = ''         # generic: the annotation CSVs, 'train.csv,test.csv' relative to root
-    num_frames: int = 64          # T frames per video
-    size: int = 112               # face crop side in pixels
-    crop_scale: list = field(default_factory=lambda: [0.08, 1.0])  # training random resized crop: area range
-    jitter: float = 0.4           # training colour jitter (brightness, contrast, saturation)
-    workers: int = 4              # DataLoader workers per process
-    on_error: str = 'raise'       # raise | skip (skipped items are counted and reported each epoch)
-    synth: dict = field(default_factory=dict)  # rdfer.synth.render_benchmark arguments when dataset == 'synth'
-    hold_budget_mb: float = 4096  # hold the decoded frames in memory when they fit in this many MB (0: never)
-    finish_on: str = 'loader'     # loader | device | auto (device on CUDA): where colour jitter and normalisation run (device: on the batch)
-    cache: str = 'auto'           # decoded-frame cache (rdfer.cache): auto (use where it holds data.size) | build | off | a folder
-
-@dataclass
-class TrainConfig:
-    "Optimisation, devices and the run folder."
-    epochs: int = 100
-    batch_size: int = 128         # global batch (divided across DDP processes)
-    lr: float = 5e-4
-    weight_decay: float = 0.05
-    warmup_epochs: float = 10
-    min_lr: float = 5e-6
-    seed: int = 42
-    device: str = 'auto'          # auto | cpu | cuda | cuda:N
-    amp: bool = True              # bf16 autocast on CUDA (ignored on the CPU)
-    channels_last: bool = True    # on CUDA
-    compile: bool = False         # torch.compile the model
-    grad_clip: float = 0.0        # max gradient norm, 0 = off
-    out_dir: str = ''             # '' = runs/<dataset>_f<fold>_<variant>_<strategy>_s<seed>_<hash of the other options and the data>
-    resume: bool = True           # continue from the last checkpoint of out_dir (a finished run is returned as it is)
-    keep_checkpoints: int = 2     # checkpoints kept (the last N epochs)
-    max_steps: int = 0            # stop each epoch after this many steps (0 = the whole epoch; for smoke tests)
-
-DATASETS = ('synth', 'dfew', 'ferv39k', 'generic')
-
-# %% ../nbs/07_train.ipynb #75d4d6b8
-@dataclass
-class RunConfig:
-    "The whole configuration of a run."
-    data: DataConfig
-    model: 'ModelConfig'
-    strategy: 'StrategyConfig'
-    train: TrainConfig
-
-    def to_dict(self) -> dict: return {k: asdict(getattr(self, k)) for k in ('data', 'model', 'strategy', 'train')}
-
-    @classmethod
-    def from_dict(cls, d: dict) -> 'RunConfig':
-        from rdfer.model import ModelConfig
-        from rdfer.agreement import StrategyConfig
-        kinds = dict(data=DataConfig, model=ModelConfig, strategy=StrategyConfig, train=TrainConfig)
-        return cls(**{k: _make(kinds[k], d.get(k, {}), k) for k in kinds})
-
-def _make(kind, values: dict, section: str):
-    fields = {f.name: f for f in dataclasses.fields(kind)}
-    unknown = sorted(set(values) - set(fields))
-    if unknown: raise ValueError(f'unknown {section} option(s) {unknown}; allowed: {sorted(fields)}')
-    return kind(**{k: _typed(f'{section}.{k}', v, fields[k].type) for k, v in values.items()})
-
-_TYPES = {'int': (int, 'an integer'), 'float': (float, 'a number'), 'str': (str, 'a string'), 'bool': (bool, 'true or false'),
-          'list': (list, 'a list'), 'dict': (dict, 'a mapping'), 'None': (type(None), 'null')}
-
-def _typed(option: str, value, annotation):
-    "`value` if it has the field's annotated type (an integer passes as a float), else a ValueError naming `option`."
-    names = [n.strip() for n in (annotation if isinstance(annotation, str) else annotation.__name__).split('|')]
-    if any(n not in _TYPES for n in names): return value    # a type this check does not know: the dataclass checks it
-    for n in names:
-        kind = _TYPES[n][0]
-        if isinstance(value, bool) and kind is not bool: continue
-        if kind is float and isinstance(value, int | float):
-            if math.isfinite(value): return float(value)
-            raise ValueError(f'{option} must be a finite number; got {value!r}')
-        if isinstance(value, kind): return value
-    raise ValueError(f'{option} must be {" or ".join(_TYPES[n][1] for n in names)}; got {value!r} ({type(value).__name__})')
-
-# %% ../nbs/07_train.ipynb #293a3a64
-_PAPER = dict(data=dict(num_frames=64, size=112, workers=8, finish_on='auto'),
-              model=dict(),  # ModelConfig defaults are the design's (resnet18, 16 synopsis frames, K=4, L=4, stride 2)
-              strategy=dict(name='rdfer'),
-              train=dict(epochs=100, batch_size=128, lr=5e-4, weight_decay=0.05, warmup_epochs=10, min_lr=5e-6))
-SYNTH_BENCHMARK = dict(videos=4200, frames=24, size=32, clarity=2.2, media=['frames'])   # the CPU regime's benchmark
-_RDFER_CPU = dict(name='rdfer', warmup='fit', warmup_epochs=2, decision='mixture')   # w_hard 1.5, w_noisy 0.2: the design's
-_CPU_MODEL = dict(encoder='small_cnn', clip_encoder='tsm', num_frames=16, synopsis_frames=8, num_clips=4,
-                  clip_len=2, clip_stride=2, hidden=64, heads=4)
-PRESETS = {
-    'dfew': _PAPER | dict(data=_PAPER['data'] | dict(dataset='dfew')),
-    'ferv39k': _PAPER | dict(data=_PAPER['data'] | dict(dataset='ferv39k')),
-    'generic': _PAPER | dict(data=_PAPER['data'] | dict(dataset='generic')),
-    'synth': dict(data=dict(dataset='synth', num_frames=16, size=32, workers=0, crop_scale=[1.0, 1.0], jitter=0.0,
-                            synth=SYNTH_BENCHMARK),
-                  model=_CPU_MODEL, strategy=_RDFER_CPU,
-                  train=dict(epochs=12, batch_size=32, lr=1e-3, weight_decay=0.05, warmup_epochs=1, min_lr=1e-5)),
-    'tiny': dict(data=dict(dataset='synth', num_frames=8, size=32, workers=0, crop_scale=[0.7, 1.0], jitter=0.2,
-                           synth=dict(videos=40, frames=12, size=32)),
-                 model=_CPU_MODEL | dict(num_frames=8, synopsis_frames=4, num_clips=2, clip_len=2, hidden=16, heads=2),
-                 strategy=dict(name='rdfer', warmup_epochs=1),
-                 train=dict(epochs=2, batch_size=8, lr=2e-3, warmup_epochs=0, min_lr=1e-5)),
-}
-
-# %% ../nbs/07_train.ipynb #47407488
-def _field_sections() -> dict:
-    from rdfer.model import ModelConfig
-    from rdfer.agreement import StrategyConfig
-    kinds = dict(data=DataConfig, model=ModelConfig, strategy=StrategyConfig, train=TrainConfig)
-    return {s: {f.name for f in dataclasses.fields(k)} for s, k in kinds.items()}
-
-def resolve_config(dataset: str = 'synth', preset: str | None = None, overrides: dict | None = None) -> RunConfig:
-    "A `RunConfig` from a preset (default: the dataset's) and `section.field` overrides, validated."
-    if dataset not in DATASETS: raise ValueError(f'unknown dataset {dataset!r}; allowed: {", ".join(DATASETS)}')
-    preset = preset or dataset
-    if preset not in PRESETS: raise ValueError(f'unknown preset {preset!r}; allowed: {", ".join(PRESETS)}')
-    d = json.loads(json.dumps(PRESETS[preset]))
-    d['data']['dataset'] = dataset
-    sections = _field_sections()
-    for key, value in (overrides or {}).items():
-        if '.' in key: section, name = key.split('.', 1)
-        else:
-            owners = [s for s, names in sections.items() if key in names]
-            if len(owners) != 1:
-                raise ValueError(f'option {key!r} is ' + ('unknown' if not owners else f'ambiguous ({owners}); write section.{key}')
-                                 + f'; allowed: {sorted(f"{s}.{n}" for s, ns in sections.items() for n in ns)}')
-            section, name = owners[0], key
-        if section not in sections or name not in sections[section]:
-            raise ValueError(f'unknown option {key!r}; {section} options: {sorted(sections.get(section, []))}')
-        d.setdefault(section, {})[name] = value
-    cfg = RunConfig.from_dict(d)
-    _check_config(cfg)
-    return cfg
-
-_RANGES = {  # what a numeric option allows (every option is also type-checked in `_make`); options not listed: any value
-    **{o: ('at least 1', lambda v: v >= 1) for o in ('data.num_frames', 'train.epochs', 'train.batch_size', 'train.keep_checkpoints',
-                                                      'strategy.views', 'strategy.max_warmup_epochs')},
-    **{o: ('0 or more', lambda v: v >= 0) for o in ('data.workers', 'data.jitter', 'train.weight_decay', 'train.warmup_epochs',
-                                                    'train.min_lr', 'train.grad_clip', 'train.max_steps', 'train.seed',
-                                                    'strategy.warmup_epochs', 'strategy.ramp_epochs', 'strategy.w_hard', 'strategy.w_noisy',
-                                                    'strategy.fit_tolerance', 'data.hold_budget_mb')},
-    **{o: ('between 0 and 1', lambda v: 0 <= v <= 1) for o in ('strategy.smoothing', 'strategy.tau_a', 'strategy.tau_s',
-                                                               'strategy.p_threshold', 'strategy.ema_momentum', 'model.dropout')},
-    'data.size': ('at least 16 (pixels)', lambda v: v >= 16),
-    'train.lr': ('greater than 0', lambda v: v > 0),
-    'data.crop_scale': ('two numbers [low, high] with 0 < low <= high <= 1',
-                        lambda v: len(v) == 2 and all(isinstance(x, int | float) and not isinstance(x, bool) for x in v) and 0 < v[0] <= v[1] <= 1),
-}
-
-def _check_config(cfg: RunConfig) -> None:
-    d, t = cfg.data, cfg.train
-    if d.dataset not in DATASETS: raise ValueError(f'unknown dataset {d.dataset!r}; allowed: {", ".join(DATASETS)}')
-    if d.dataset in ('dfew', 'synth') and d.fold not in range(1, 6): raise ValueError(f'fold must be 1..5 for {d.dataset}; got {d.fold}')
-    if d.dataset != 'synth':   # data.root, else $RDFER_DATA/<folder> or ~/rdfer_data/<folder>; the folder found is recorded in the config
-        from rdfer.data import find_data_root
-        d.root = str(find_data_root(d.dataset, d.root or None))   # a DataError lists every place it looked
-    if d.on_error not in ('raise', 'skip'): raise ValueError(f'on_error must be raise or skip; got {d.on_error!r}')
-    if d.finish_on not in ('loader', 'device', 'auto'): raise ValueError(f'data.finish_on must be loader, device or auto; got {d.finish_on!r}')
-    if d.media not in ('auto', 'frames', 'video'): raise ValueError(f'media must be auto, frames or video; got {d.media!r}')
-    if cfg.model.num_frames != d.num_frames:
-        raise ValueError(f'model.num_frames ({cfg.model.num_frames}) must equal data.num_frames ({d.num_frames})')
-    for section, values in cfg.to_dict().items():
-        for name, v in values.items():
-            if f'{section}.{name}' in _RANGES and v is not None and not _RANGES[f'{section}.{name}'][1](v):
-                raise ValueError(f'{section}.{name} must be {_RANGES[f"{section}.{name}"][0]}; got {v!r}')
-    if not re.fullmatch(r'auto|cpu|cuda(:\d+)?', t.device): raise ValueError(f'train.device must be auto, cpu, cuda or cuda:N; got {t.device!r}')
-    if t.device.startswith('cuda') and int(t.device.partition(':')[2] or 0) >= torch.cuda.device_count():
-        raise ValueError(f'train.device={t.device!r} but this machine has {torch.cuda.device_count()} CUDA device(s); use auto or cpu')
-    if d.dataset == 'synth':
-        from rdfer.synth import render_benchmark
-        allowed = set(inspect.signature(render_benchmark).parameters) - {'out'}
-        if set(d.synth) - allowed: raise ValueError(f'data.synth has unknown option(s) {sorted(set(d.synth) - allowed)}; allowed: {sorted(allowed)}')
-    from rdfer.agreement import build_strategy
-    build_strategy(cfg.strategy)   # fails on an unknown strategy name or option
+__all__ = ['synth_root', 'prepare_data_root', 'data_fingerprint', 'lr_at', 'build_loaders', 'environment_record', 'NonFiniteLoss',
+           'train_one_epoch', 'evaluate', 'ground_truth', 'noise_detection', 'default_run_dir', 'train',
+           'train_command', 'plot_learning_curves', 'benchmark_train']
 
 # %% ../nbs/07_train.ipynb #bb631088
 def synth_root(cfg: DataConfig) -> Path:
@@ -227,44 +49,6 @@ def data_fingerprint(cfg: DataConfig) -> str:
         from rdfer.data import split_files
         for f in split_files(cfg.dataset, cfg.root, 'all', cfg.fold, cfg.annotations or None): h.update(f.name.encode() + b'\0' + f.read_bytes())
     return h.hexdigest()[:16]
-
-# %% ../nbs/07_train.ipynb #4b6c2d45
-@dataclass
-class Processes:
-    "This process's place in a (possibly single-process) run."
-    rank: int = 0
-    world: int = 1
-    local_rank: int = 0
-    device: torch.device = torch.device('cpu')
-    owns_group: bool = False      # this run joined the process group (and leaves it at the end)
-    @property
-    def is_main(self) -> bool: return self.rank == 0
-    @property
-    def distributed(self) -> bool: return self.world > 1 or self.owns_group
-
-def setup_processes(device: str = 'auto') -> Processes:
-    "Join the torchrun process group if there is one and pick this process's device."
-    world, rank, local = (int(os.environ.get(k, d)) for k, d in (('WORLD_SIZE', 1), ('RANK', 0), ('LOCAL_RANK', 0)))
-    group = world > 1 or 'TORCHELASTIC_RUN_ID' in os.environ    # torchrun, even with one process
-    cuda = torch.cuda.is_available() and device != 'cpu'
-    if device.startswith('cuda') and not torch.cuda.is_available(): raise RuntimeError(f'device {device!r} asked for but CUDA is not available')
-    dev = torch.device(f'cuda:{local}' if cuda and group else ('cuda' if device == 'auto' else device) if cuda else 'cpu')
-    if dev.type == 'cuda' and dev.index is None: dev = torch.device('cuda', torch.cuda.current_device())   # set_device needs an index
-    if cuda: torch.cuda.set_device(dev)
-    owns = group and not dist.is_initialized()
-    if owns: dist.init_process_group('nccl' if cuda else 'gloo')
-    return Processes(rank, world, local, dev, owns)
-
-def close_processes(procs: Processes) -> None:
-    "Leave the process group this run joined (an undestroyed gloo group aborts the process at exit)."
-    if procs.owns_group and dist.is_initialized(): dist.destroy_process_group()
-
-def gather_objects(obj, procs: Processes) -> list:
-    "Every process's `obj`, in rank order (a one-element list in a single process)."
-    if not procs.distributed: return [obj]
-    out = [None] * procs.world
-    dist.all_gather_object(out, obj)
-    return out
 
 # %% ../nbs/07_train.ipynb #6c987097
 def lr_at(step: int, total_steps: int, warmup_steps: int, lr: float, min_lr: float) -> float:
@@ -321,51 +105,6 @@ def environment_record(procs: Processes) -> dict:
                 git_commit=_git_commit(), device=str(procs.device), world_size=procs.world,
                 cuda=torch.version.cuda, gpu=torch.cuda.get_device_name(procs.device) if procs.device.type == 'cuda' else None,
                 threads=torch.get_num_threads(), argv=sys.argv, started=time.strftime('%Y-%m-%d %H:%M:%S'))
-
-# %% ../nbs/07_train.ipynb #53df31ba
-def write_csv(path, rows: list[dict]) -> Path:
-    "Write a list of dicts as CSV, atomically (columns: the union of keys, in first-seen order)."
-    import io
-    cols = list(dict.fromkeys(k for r in rows for k in r))
-    buf = io.StringIO(); w = csv.DictWriter(buf, fieldnames=cols, lineterminator='\n')
-    w.writeheader(); w.writerows(rows)
-    return atomic_write(path, buf.getvalue())
-
-def read_csv(path) -> list[dict]:
-    "Rows of a CSV written by `write_csv` (values as strings)."
-    with open(path, newline='') as f: return list(csv.DictReader(f))
-
-# %% ../nbs/07_train.ipynb #3872b3a2
-def _rng_state() -> dict:
-    "Every generator's state as tensors and plain values, which weights-only loading accepts."
-    kind, keys, pos, has_gauss, gauss = np.random.get_state()
-    version, words, gauss_next = random.getstate()
-    s = dict(torch=torch.get_rng_state(), numpy=[kind, torch.from_numpy(keys.astype(np.int64)), pos, has_gauss, gauss],
-             python=[version, torch.tensor(words, dtype=torch.int64), gauss_next])
-    if torch.cuda.is_available(): s['cuda'] = torch.cuda.get_rng_state_all()
-    return s
-
-def _set_rng_state(s: dict) -> None:
-    kind, keys, pos, has_gauss, gauss = s['numpy']
-    version, words, gauss_next = s['python']
-    torch.set_rng_state(s['torch']); np.random.set_state((kind, keys.numpy().astype(np.uint32), pos, has_gauss, gauss))
-    random.setstate((version, tuple(words.tolist()), gauss_next))
-    if 'cuda' in s and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s['cuda'])
-
-def save_checkpoint(run_dir: Path, epoch: int, state: dict, keep: int) -> Path:
-    "Write `checkpoints/epoch_NNN.pt` atomically and delete all but the newest `keep`."
-    ckdir = Path(run_dir) / 'checkpoints'
-    path = atomic_torch_save(state | dict(epoch=epoch, rng=_rng_state()), ckdir / f'epoch_{epoch:03d}.pt')
-    for old in sorted(ckdir.glob('epoch_*.pt'))[:-max(1, keep)]: old.unlink()
-    return path
-
-def load_last_checkpoint(run_dir: Path) -> dict | None:
-    "The newest checkpoint of a run folder that loads, or None; one that would run code is refused (DataError), never skipped."
-    for path in sorted((Path(run_dir) / 'checkpoints').glob('epoch_*.pt'), reverse=True):
-        try: return safe_torch_load(path)
-        except DataError: raise
-        except Exception as e: print(f'[rdfer] checkpoint {path} does not load ({e}); trying an older one', file=sys.stderr)
-    return None
 
 # %% ../nbs/07_train.ipynb #3bae6fa5
 class NonFiniteLoss(RuntimeError):
@@ -469,7 +208,7 @@ def noise_detection(rows: list[dict], truth: dict | None) -> dict | None:
     return noise_detection_report(cols, np.array([truth[r['video_id']]['noisy'] for r in rows]),
                                   np.array([truth[r['video_id']]['hard'] for r in rows]))
 
-# %% ../nbs/07_train.ipynb #07b1e99c
+# %% ../nbs/07_train.ipynb #b5c9280e
 _VOLATILE = {('train', 'resume'), ('train', 'device'), ('data', 'workers'), ('train', 'out_dir'), ('data', 'root'), ('data', 'cache'), ('data', 'hold_budget_mb')}
 
 def _identity(d: dict) -> dict:
@@ -488,30 +227,17 @@ def _run_record(cfg: RunConfig) -> dict:
     d = cfg.to_dict()
     return d | dict(identity=dict(config=_digest(_identity(d)), data=data_fingerprint(cfg.data)))
 
-@contextmanager
-def run_folder_lock(run_dir: Path, main: bool = True):
-    "Own `run_dir` while the block runs (rank 0 locks; others pass): a second process is refused, and a dead one's lock is gone."
-    if not main: yield; return
-    Path(run_dir).mkdir(parents=True, exist_ok=True)
-    with open(Path(run_dir) / '.lock', 'a+') as f:
-        try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)    # the kernel drops it when the process ends, however it ends
-        except BlockingIOError:
-            f.seek(0)
-            raise DataError(run_dir, f'in use by another rdfer process ({f.read().strip() or "unknown"}); wait for it to end or choose another out_dir') from None
-        f.seek(0); f.truncate(); f.write(f'pid {os.getpid()} on {platform.node()} since {time.strftime("%Y-%m-%d %H:%M:%S")}\n'); f.flush()
-        remove_stale_temps(run_dir)    # left by writes that a kill interrupted; this process owns the folder now
-        yield
-
+# %% ../nbs/07_train.ipynb #9f1e6595
 def _check_run_dir(cfg: RunConfig, run_dir: Path, main: bool) -> dict | None:
     "The results of a finished run of `cfg` in `run_dir`; None to start or resume; a DataError for a folder that holds another run."
-    saved = run_dir / 'config.json'
+    saved = run_dir / CONFIG
     if not saved.exists(): return None
     try: old = json.loads(saved.read_text())
     except (OSError, ValueError) as e: raise DataError(saved, f'unreadable run record ({e}); move the folder away or choose another out_dir') from None
-    if not any((run_dir / 'checkpoints').glob('epoch_*.pt')):     # it stopped before its first checkpoint: nothing to keep
+    if not checkpoints(run_dir):     # it stopped before its first checkpoint: nothing to keep
         if main:
-            for f in ('config.json', 'environment.json', 'metrics.csv'): (run_dir / f).unlink(missing_ok=True)
-            shutil.rmtree(run_dir / 'records', ignore_errors=True)
+            for f in (CONFIG, ENVIRONMENT, METRICS): (run_dir / f).unlink(missing_ok=True)
+            shutil.rmtree(run_dir / RECORDS, ignore_errors=True)
         return None
     ident = old.get('identity', {})
     if 'config' in ident and ident['config'] != _digest(_identity(old)):
@@ -521,13 +247,14 @@ def _check_run_dir(cfg: RunConfig, run_dir: Path, main: bool) -> dict | None:
         diff.append("the data's split files differ from those the run started with")
     if diff: raise DataError(run_dir, f'holds a run with another configuration ({"; ".join(diff)}); choose another out_dir')
     if not cfg.train.resume: raise DataError(run_dir, 'already holds a run; pass resume=True (--resume) to continue it or choose another out_dir')
-    if (run_dir / 'final_metrics.json').exists(): return json.loads((run_dir / 'final_metrics.json').read_text()) | dict(run_dir=str(run_dir))
+    if (run_dir / FINAL).exists(): return json.loads((run_dir / FINAL).read_text()) | dict(run_dir=str(run_dir))
     return None
 
 def _config_differences(a: dict, b: dict) -> list[str]:
     return [f'{s}.{k}: {a[s].get(k)!r} != {b.get(s, {}).get(k)!r}' for s in a for k in a[s]
             if (s, k) not in _VOLATILE and a[s].get(k) != b.get(s, {}).get(k)]
 
+# %% ../nbs/07_train.ipynb #6522c6a6
 def _param_groups(model, weight_decay: float):
     decay = [p for p in model.parameters() if p.requires_grad and p.dim() > 1]
     rest = [p for p in model.parameters() if p.requires_grad and p.dim() <= 1]
@@ -537,23 +264,26 @@ def _summary(ev: dict, epoch: int) -> dict:
     m = classification_metrics(ev['label'], np.argmax(ev['probs'], 1) if ev['probs'] else [])
     return dict(epoch=epoch, **m)
 
-def train(cfg: RunConfig | dict, progress: bool = True, on_epoch=None) -> dict:
-    "Run (or resume, or return the finished) experiment of `cfg`; returns the final metrics. `on_epoch(row)` sees each epoch's metrics row."
-    cfg = RunConfig.from_dict(cfg) if isinstance(cfg, dict) else cfg
-    _check_config(cfg)
-    run_dir = Path(cfg.train.out_dir or default_run_dir(cfg)); cfg.train.out_dir = str(run_dir)
-    main = int(os.environ.get('RANK', 0)) == 0      # only rank 0 locks and writes
-    with run_folder_lock(run_dir, main):
-        done = _check_run_dir(cfg, run_dir, main)
-        if done is not None: return done
-        procs = setup_processes(cfg.train.device)
-        try: return _train(cfg, run_dir, procs, progress, on_epoch)
-        finally: close_processes(procs)
+# %% ../nbs/07_train.ipynb #8a7f31d7
+def _epoch_rows(run_dir: Path, epoch: int) -> list[dict]:
+    "The agreement records of one epoch of a run folder (none without its file)."
+    path = records_path(run_dir, epoch)
+    return read_agreement_rows(path) if path.exists() else []
 
+def _write_final(run_dir: Path, ev: dict, final: dict) -> None:
+    preds = [dict(video_id=v, label=CLASSES[y], pred=CLASSES[int(np.argmax(p))], **{f'prob_{c}': round(q, 6) for c, q in zip(CLASSES, p)})
+             for v, y, p in zip(ev['video_id'], ev['label'], ev['probs'])]
+    write_csv(run_dir / PREDICTIONS, preds)
+    parts = epoch_records(run_dir)
+    rows = [r for p in parts for r in read_csv(p)]
+    write_csv(run_dir / AGREEMENT, rows)
+    atomic_write_json(run_dir / FINAL, {k: v for k, v in final.items() if k != 'run_dir'})
+
+# %% ../nbs/07_train.ipynb #684eb097
 def _train(cfg: RunConfig, run_dir: Path, procs: Processes, progress: bool, on_epoch=None) -> dict:
     from rdfer.model import build_model
     from rdfer.agreement import build_strategy
-    saved = run_dir / 'config.json'
+    saved = run_dir / CONFIG
     ckpt = load_last_checkpoint(run_dir) if cfg.train.resume else None
     seed_everything(cfg.train.seed)
     root = prepare_data_root(cfg.data, procs.is_main)
@@ -569,7 +299,7 @@ def _train(cfg: RunConfig, run_dir: Path, procs: Processes, progress: bool, on_e
     if ckpt is not None:
         model.load_state_dict(ckpt['model']); optimizer.load_state_dict(ckpt['optimizer'])
         strategy.load_state_dict(ckpt['strategy']); history, best, start = ckpt['history'], ckpt['best'], ckpt['epoch'] + 1
-        _set_rng_state(ckpt['rng'])
+        set_rng_state(ckpt['rng'])
         if procs.is_main: print(f'[rdfer] resuming {run_dir} after epoch {ckpt["epoch"]}')
     net = model
     if procs.distributed:
@@ -582,9 +312,9 @@ def _train(cfg: RunConfig, run_dir: Path, procs: Processes, progress: bool, on_e
     if procs.is_main:
         atomic_write_json(saved, _run_record(cfg))
         env = environment_record(procs) | dict(frame_cache=getattr(train_dl.dataset, 'cache_record', None))
-        if (run_dir / 'environment.json').exists():
-            env['earlier'] = json.loads((run_dir / 'environment.json').read_text())
-        atomic_write_json(run_dir / 'environment.json', env)
+        if (run_dir / ENVIRONMENT).exists():
+            env['earlier'] = json.loads((run_dir / ENVIRONMENT).read_text())
+        atomic_write_json(run_dir / ENVIRONMENT, env)
     bar = None
     ev = None
     for epoch in range(start, t.epochs + 1):
@@ -614,8 +344,8 @@ def _train(cfg: RunConfig, run_dir: Path, procs: Processes, progress: bool, on_e
                   f"{row['epoch_time_s']:.1f}s ({row['videos_per_s']:.1f} videos/s)" + (f"  noise AUROC {row['noise_auroc']:.3f}" if nd else ''))
             for vid, msg in skipped + ev['skipped']: print(f'[rdfer] epoch {epoch}: skipped {vid}: {msg}')
             if skipped or ev['skipped']: print(f'[rdfer] epoch {epoch}: {len(skipped) + len(ev["skipped"])} item(s) skipped (on_error=skip)')
-            write_csv(run_dir / 'records' / f'agreement_epoch_{epoch:03d}.csv', rows)
-            write_csv(run_dir / 'metrics.csv', history)
+            write_csv(records_path(run_dir, epoch), rows)
+            write_csv(run_dir / METRICS, history)
             if on_epoch is not None: on_epoch(row)
             save_checkpoint(run_dir, epoch, dict(model=model.state_dict(), config=cfg.to_dict(), optimizer=optimizer.state_dict(),
                                                  strategy=strategy.state_dict(), history=history, best=best,
@@ -623,62 +353,30 @@ def _train(cfg: RunConfig, run_dir: Path, procs: Processes, progress: bool, on_e
         if procs.distributed: dist.barrier()
     if ev is None: ev = evaluate(net, test_dl, cfg, procs)
     final = dict(last=_summary(ev, t.epochs), best=best, epochs=t.epochs, run_dir=str(run_dir))
-    nd = noise_detection(_read_records(run_dir, t.epochs), truth) if procs.is_main else None
+    nd = noise_detection(_epoch_rows(run_dir, t.epochs), truth) if procs.is_main else None
     if nd: final['noise_detection'] = nd
     if procs.is_main: _write_final(run_dir, ev, final)
     if procs.distributed: dist.barrier()
     return final
 
-def _read_records(run_dir: Path, epoch: int) -> list[dict]:
-    path = run_dir / 'records' / f'agreement_epoch_{epoch:03d}.csv'
-    return [dict(r, **{k: float(v) for k, v in r.items() if k not in ('video_id',) and v != ''}) for r in read_csv(path)] if path.exists() else []
-
-def _write_final(run_dir: Path, ev: dict, final: dict) -> None:
-    preds = [dict(video_id=v, label=CLASSES[y], pred=CLASSES[int(np.argmax(p))], **{f'prob_{c}': round(q, 6) for c, q in zip(CLASSES, p)})
-             for v, y, p in zip(ev['video_id'], ev['label'], ev['probs'])]
-    write_csv(run_dir / 'predictions.csv', preds)
-    parts = sorted((run_dir / 'records').glob('agreement_epoch_*.csv'))
-    rows = [r for p in parts for r in read_csv(p)]
-    write_csv(run_dir / 'agreement.csv', rows)
-    atomic_write_json(run_dir / 'final_metrics.json', {k: v for k, v in final.items() if k != 'run_dir'})
-
-# %% ../nbs/07_train.ipynb #d2a1921f
-_PARAM_FIELDS = dict(data_root='data.root', fold='data.fold', strategy='strategy.name', variant='model.variant',
-                     epochs='train.epochs', batch_size='train.batch_size', lr='train.lr', workers='data.workers',
-                     seed='train.seed', out_dir='train.out_dir', resume='train.resume', device='train.device')
-
-def config_from_params(dataset: str = 'synth', preset: str | None = None, overrides: dict | None = None, **params) -> RunConfig:
-    "A `RunConfig` from the training notebook's parameters (None = the preset's value)."
-    unknown = set(params) - set(_PARAM_FIELDS)
-    if unknown: raise ValueError(f'unknown parameter(s) {sorted(unknown)}; allowed: {sorted(_PARAM_FIELDS)}')
-    merged = {_PARAM_FIELDS[k]: v for k, v in params.items() if v is not None and v != ''} | dict(overrides or {})
-    return resolve_config(dataset, preset or None, merged)
-
-def check_notebook_parameters(injected: list[str]) -> None:
-    "Refuse the names papermill injected that the parameters cell does not define (`-p epoch 3` for `epochs`)."
-    if injected: raise ValueError(f'unknown notebook parameter(s) {sorted(injected)}; allowed: {sorted(["dataset", "preset", "overrides", *_PARAM_FIELDS])}')
+# %% ../nbs/07_train.ipynb #1590063f
+def train(cfg: RunConfig | dict, progress: bool = True, on_epoch=None) -> dict:
+    "Run (or resume, or return the finished) experiment of `cfg`; returns the final metrics. `on_epoch(row)` sees each epoch's metrics row."
+    cfg = RunConfig.from_dict(cfg) if isinstance(cfg, dict) else cfg
+    check_config(cfg)
+    run_dir = Path(cfg.train.out_dir or default_run_dir(cfg)); cfg.train.out_dir = str(run_dir)
+    main = int(os.environ.get('RANK', 0)) == 0      # only rank 0 locks and writes
+    with run_folder_lock(run_dir, main):
+        done = _check_run_dir(cfg, run_dir, main)
+        if done is not None: return done
+        procs = setup_processes(cfg.train.device)
+        try: return _train(cfg, run_dir, procs, progress, on_epoch)
+        finally: close_processes(procs)
 
 # %% ../nbs/07_train.ipynb #75ac1ee5
 def _value(text: str):
     try: return json.loads(text)
     except json.JSONDecodeError: return text
-
-def train_parser(prog: str = 'rdfer train'):
-    import argparse
-    p = argparse.ArgumentParser(prog=prog, description='Train a model; the options are the parameters of nbs/train.ipynb.')
-    p.add_argument('--dataset', default='synth', choices=DATASETS)
-    p.add_argument('--preset', default=None, help=f'one of {", ".join(PRESETS)} (default: the dataset\'s)')
-    p.add_argument('--data-root', default=None); p.add_argument('--fold', type=int, default=None)
-    p.add_argument('--strategy', default=None, help='ce, label_smoothing, small_loss, loss_mixture or rdfer')
-    p.add_argument('--variant', default=None, help='rdfer, single_stream or resnet_lstm')
-    p.add_argument('--epochs', type=int, default=None); p.add_argument('--batch-size', type=int, default=None)
-    p.add_argument('--lr', type=float, default=None); p.add_argument('--workers', type=int, default=None)
-    p.add_argument('--seed', type=int, default=None); p.add_argument('--out-dir', default=None)
-    p.add_argument('--resume', action=argparse.BooleanOptionalAction, default=None)
-    p.add_argument('--device', default=None)
-    p.add_argument('--set', action='append', default=[], metavar='SECTION.FIELD=VALUE', help='any other option, e.g. --set model.encoder=resnet18')
-    p.add_argument('--no-progress', action='store_true')
-    return p
 
 def train_command(argv: list[str] | None = None, prog: str = 'rdfer train') -> int:
     "`rdfer train ...`: train from the command line."
@@ -687,7 +385,7 @@ def train_command(argv: list[str] | None = None, prog: str = 'rdfer train') -> i
     for item in a.set:
         if '=' not in item: print(f'{prog}: --set expects SECTION.FIELD=VALUE, got {item!r}', file=sys.stderr); return 2
         k, v = item.split('=', 1); overrides[k] = _value(v)
-    params = {k: getattr(a, k) for k in _PARAM_FIELDS}
+    params = {p.name: getattr(a, p.name) for p in RUN_PARAMS if p.field}
     try: cfg = config_from_params(a.dataset, a.preset, overrides, **params)
     except (ValueError, KeyError) as e: print(f'{prog}: {e}', file=sys.stderr); return 2
     try: final = train(cfg, progress=not a.no_progress)

@@ -12,6 +12,8 @@ from rdfer.data import check_data, open_reader
 from rdfer.testing import _frame_array, encoded_frame_numbers, make_dfew_tree, make_ferv39k_tree, make_generic_tree, write_frames, write_video
 from rdfer.sampling import segment_indices
 from rdfer import train as T
+from rdfer.config import config_from_params
+from rdfer.runs import run_folder_lock
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -60,7 +62,7 @@ def test_malicious_checkpoint_runs_nothing(tmp_path, env):
                        env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 1 and 'evil.pt: refused to load' in one_line(r)
     run = tmp_path / 'run'                                  # the same file in a run folder being resumed
-    cfg = T.config_from_params('synth', 'tiny', out_dir=str(run))
+    cfg = config_from_params('synth', 'tiny', out_dir=str(run))
     atomic_write_json(run / 'config.json', T._run_record(cfg))
     (run / 'checkpoints').mkdir(); shutil.copy(tmp_path / 'evil.pt', run / 'checkpoints' / 'epoch_001.pt')
     r = rdfer_train('--preset', 'tiny', '--out-dir', str(run), env=env)
@@ -87,16 +89,16 @@ def test_two_processes_never_share_a_run_folder(tmp_path, env):
     assert first.poll() is None, 'the first run ended too soon to test the lock'
     assert second.returncode == 1 and f'in use by another rdfer process (pid {first.pid} ' in one_line(second)
     first.send_signal(signal.SIGKILL); first.wait()         # a killed owner leaves no stuck lock
-    with T.run_folder_lock(run): pass
+    with run_folder_lock(run): pass
     assert json.loads((run / 'config.json').read_text())['train']['epochs'] == 200 if (run / 'config.json').exists() else True
 
 
 def test_default_run_folders_differ_per_configuration(env, monkeypatch):
     monkeypatch.setenv('RDFER_CACHE', env['RDFER_CACHE'])
     sweep = [dict(), dict(lr=0.01), dict(batch_size=4), dict(epochs=3), dict(overrides={'model.hidden': 8, 'model.heads': 2})]
-    names = [T.default_run_dir(T.config_from_params('synth', 'tiny', **kw)) for kw in sweep]
+    names = [T.default_run_dir(config_from_params('synth', 'tiny', **kw)) for kw in sweep]
     assert len(set(names)) == len(sweep)
-    assert T.default_run_dir(T.config_from_params('synth', 'tiny', workers=1)) == names[0]   # speed is not identity
+    assert T.default_run_dir(config_from_params('synth', 'tiny', workers=1)) == names[0]   # speed is not identity
 
 
 # ---- 3. resume: the data's content is the identity, not its location ---------------------------------------------

@@ -88,8 +88,9 @@ def test_bad_parameters_fail_before_work(tmp_path, env):
 def test_non_finite_loss_stops_with_epoch_and_step(tmp_path, env, monkeypatch):
     import torch
     import rdfer.train as T
+    from rdfer.config import config_from_params
     monkeypatch.setenv('RDFER_CACHE', env['RDFER_CACHE'])
-    cfg = T.config_from_params('synth', 'tiny', out_dir=str(tmp_path / 'nan'), epochs=3)
+    cfg = config_from_params('synth', 'tiny', out_dir=str(tmp_path / 'nan'), epochs=3)
     real = T.train_one_epoch
     def poisoned(model, strategy, loader, optimizer, schedule, epoch, *a, **k):
         if epoch == 2:
