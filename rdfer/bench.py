@@ -20,17 +20,20 @@ from .encoders import CLIP_ENCODERS, FRAME_ENCODERS, to_channels_last
 from .model import ModelConfig, build_model, count_params, design_loss
 from .synth import plan_benchmark, render_benchmark, render_video
 from .agreement import build_strategy, clip_agreement
+from .config import resolve_config
+from .runs import read_csv
+from .train import train
 
 # %% auto #0
 __all__ = ['BENCHMARKS', 'LOADERS', 'BENCH_VARIANTS', 'main', 'NaiveClipDataset', 'benchmark_data', 'benchmark_synth',
-           'preset_model', 'benchmark_model', 'benchmark_agreement']
+           'preset_model', 'benchmark_model', 'benchmark_agreement', 'benchmark_train']
 
 # %% ../nbs/11_bench.ipynb #6538564a
 BENCHMARKS = {
     'data': ('rdfer.bench:benchmark_data', 'videos/s and CPU ms per video of the frame, cache and video loaders against a naive PIL loader, T=16 and 64'),
     'synth': ('rdfer.bench:benchmark_synth', 'videos/s of the synthetic benchmark generator'),
     'model': ('rdfer.bench:benchmark_model', 'training videos/s and peak memory per network variant, RDFER / single-stream'),
-    'train': ('rdfer.train:benchmark_train', 'videos/s of a training epoch, rdfer strategy / plain CE'),
+    'train': ('rdfer.bench:benchmark_train', 'videos/s of a training epoch, rdfer strategy / plain CE'),
     'agreement': ('rdfer.bench:benchmark_agreement', 'ms per batch of the clip agreement and of an rdfer strategy call'),
     'gpu': ('rdfer.gpu_bench:benchmark_gpu', 'the CUDA path on one GPU: training step, loader over the frame cache, torchrun resume'),
 }
@@ -272,7 +275,7 @@ def _bench_in_subprocess(cfg: ModelConfig, timeout: float | None = None, **kw) -
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 def _preset(name: str) -> dict:
-    from rdfer.train import PRESETS
+    from rdfer.config import PRESETS
     if name not in PRESETS: raise SystemExit(f'unknown preset {name!r}; allowed: {", ".join(PRESETS)}')
     return PRESETS[name]
 
@@ -339,6 +342,28 @@ def benchmark_agreement(argv: list[str] | None = None) -> dict:
                rdfer_strategy_call_ms=timed(lambda: strat(out, y, ids, 1)))
     for k, v in res.items(): print(f'{k:>24}: {v:.3f}' if isinstance(v, float) else f'{k:>24}: {v}')
     return res
+
+# %% ../nbs/11_bench.ipynb #589e06be
+def benchmark_train(argv: list[str] | None = None) -> dict:
+    "Print and return training videos/s per strategy on the synthetic benchmark, and the ratios to plain CE."
+    import argparse, tempfile
+    p = argparse.ArgumentParser(prog='python -m rdfer.bench train')
+    p.add_argument('--preset', default='synth'); p.add_argument('--epochs', type=int, default=2)
+    p.add_argument('--workers', type=int, default=2)
+    a = p.parse_args(argv or [])
+    runs = {'ce': {'strategy.name': 'ce'}, 'rdfer': {'strategy.name': 'rdfer', 'strategy.warmup_epochs': 0},
+            'rdfer (extra views)': {'strategy.name': 'rdfer', 'strategy.warmup_epochs': 0, 'strategy.agreement_source': 'views'}}
+    out, tmp = {}, Path(tempfile.mkdtemp())
+    for name, ov in runs.items():
+        cfg = resolve_config('synth', a.preset, ov | {'train.epochs': a.epochs, 'data.workers': a.workers,
+                                                       'train.out_dir': str(tmp / name.replace(' ', '_'))})
+        train(cfg, progress=False)
+        rows = read_csv(Path(cfg.train.out_dir) / 'metrics.csv')
+        out[name] = float(rows[-1]['videos_per_s'])
+    print(f'training throughput, epoch {a.epochs} of preset {a.preset!r} ({torch.get_num_threads()} threads, {a.workers} workers):')
+    for name, v in out.items(): print(f'  {name:<22} {v:8.1f} videos/s   cost vs ce {out["ce"] / v:5.2f}x')
+    shutil.rmtree(tmp, ignore_errors=True)
+    return dict(videos_per_s=out, cost_vs_ce={k: out['ce'] / v for k, v in out.items()})
 
 # %% ../nbs/11_bench.ipynb #6d750ce0
 #| eval: false

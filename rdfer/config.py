@@ -8,6 +8,7 @@ import dataclasses, inspect, json, math, re
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import torch
+from .model import CPU_MODEL
 
 # %% auto #0
 __all__ = ['DATASETS', 'SYNTH_BENCHMARK', 'PRESETS', 'RUN_PARAMS', 'DataConfig', 'TrainConfig', 'RunConfig', 'check_config',
@@ -102,8 +103,7 @@ _PAPER = dict(data=dict(num_frames=64, size=112, workers=8, finish_on='auto'),
               train=dict(epochs=100, batch_size=128, lr=5e-4, weight_decay=0.05, warmup_epochs=10, min_lr=5e-6))
 SYNTH_BENCHMARK = dict(videos=4200, frames=24, size=32, clarity=2.2, media=['frames'])   # the CPU regime's benchmark
 _RDFER_CPU = dict(name='rdfer', warmup='fit', warmup_epochs=2, decision='mixture')   # w_hard 1.5, w_noisy 0.2: the design's
-_CPU_MODEL = dict(encoder='small_cnn', clip_encoder='tsm', num_frames=16, synopsis_frames=8, num_clips=4,
-                  clip_len=2, clip_stride=2, hidden=64, heads=4)
+_CPU_MODEL = CPU_MODEL                                  # the network of ModelConfig.cpu_small (04_model)
 PRESETS = {
     'dfew': _PAPER | dict(data=_PAPER['data'] | dict(dataset='dfew')),
     'ferv39k': _PAPER | dict(data=_PAPER['data'] | dict(dataset='ferv39k')),

@@ -143,16 +143,17 @@ def _kill_tree(p: subprocess.Popen) -> None:
 
 def ddp_resume_check(a: argparse.Namespace, work: Path, deadline: float) -> dict:
     "Two epochs under torchrun, killed after the first checkpoint and resumed: did it resume and finish?"
+    from rdfer.runs import ENVIRONMENT, FINAL, checkpoint_path, read_json
     run, env, t0 = work / 'ddp_run', _env(work), time.time()
     timeout = max(10.0, min(a.ddp_timeout, deadline - t0))
     with open(work / 'ddp_first.log', 'w') as log:
         p = subprocess.Popen(_train_cmd(a, run), env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        while not (run / 'checkpoints' / 'epoch_001.pt').exists() and p.poll() is None and time.time() - t0 < timeout: time.sleep(0.01)
+        while not checkpoint_path(run, 1).exists() and p.poll() is None and time.time() - t0 < timeout: time.sleep(0.01)
         killed = p.poll() is None
         if killed: _kill_tree(p)
         p.wait()
     first = (work / 'ddp_first.log').read_text()
-    res = dict(preset=a.ddp_preset, videos=a.ddp_videos, killed_after_epoch_1=killed and (run / 'checkpoints' / 'epoch_001.pt').exists(),
+    res = dict(preset=a.ddp_preset, videos=a.ddp_videos, killed_after_epoch_1=killed and checkpoint_path(run, 1).exists(),
                first_s=round(time.time() - t0, 1), backend='nccl' if 'NCCL INFO' in first else 'gloo' if a.device == 'cpu' else 'unknown')
     if not res['killed_after_epoch_1']:
         return res | dict(ok=False, error=('the first run ended before epoch 1 was saved' if not killed else 'no checkpoint within the time limit')
@@ -162,10 +163,10 @@ def ddp_resume_check(a: argparse.Namespace, work: Path, deadline: float) -> dict
     except subprocess.TimeoutExpired: return res | dict(ok=False, error='the resumed run did not finish in time')
     log = r.stdout + r.stderr
     (work / 'ddp_resume.log').write_text(log)
-    fin = run / 'final_metrics.json'
+    fin = run / FINAL
     res |= dict(resume_s=round(time.time() - t1, 1), resumed='resuming' in log and 'after epoch 1' in log, returncode=r.returncode,
                 finished=fin.exists())
-    if fin.exists(): res |= dict(uar=json.loads(fin.read_text())['last']['uar'], world_size=json.loads((run / 'environment.json').read_text())['world_size'])
+    if fin.exists(): res |= dict(uar=read_json(fin)['last']['uar'], world_size=read_json(run / ENVIRONMENT)['world_size'])
     res['ok'] = bool(res['resumed'] and res['finished'] and r.returncode == 0)
     if not res['ok']: res['error'] = log.strip()[-600:]
     return res

@@ -13,7 +13,7 @@ from .core import NUM_CLASSES
 from .encoders import build_frame_encoder, build_clip_encoder, FRAME_ENCODERS, CLIP_ENCODERS
 
 # %% auto #0
-__all__ = ['VARIANTS', 'MODELS', 'TABLE_VARIANTS', 'ModelConfig', 'synopsis_frame_indices', 'key_expression_centres',
+__all__ = ['VARIANTS', 'CPU_MODEL', 'MODELS', 'TABLE_VARIANTS', 'ModelConfig', 'synopsis_frame_indices', 'key_expression_centres',
            'synopsis_to_frame', 'uniform_centres', 'clip_frame_indices', 'gather_clips', 'GatedSelfAttention',
            'SelfAttention', 'AttentionPool', 'SequenceHead', 'SynopsisStream', 'DetailStream', 'ModelOutput', 'RDFER',
            'SingleStream', 'ResNetLSTM', 'build_model', 'tiny_config', 'output_shapes', 'design_loss',
@@ -21,6 +21,8 @@ __all__ = ['VARIANTS', 'MODELS', 'TABLE_VARIANTS', 'ModelConfig', 'synopsis_fram
 
 # %% ../nbs/04_model.ipynb #17d14dff
 VARIANTS = ('rdfer', 'single_stream', 'resnet_lstm')
+CPU_MODEL = dict(encoder='small_cnn', clip_encoder='tsm', num_frames=16, synopsis_frames=8, num_clips=4,   # the CPU regime's network
+                 clip_len=2, clip_stride=2, hidden=64, heads=4)
 
 @dataclass
 class ModelConfig:
@@ -74,8 +76,7 @@ class ModelConfig:
     @classmethod
     def cpu_small(cls, **overrides) -> 'ModelConfig':
         "The CPU regime's network (the `synth` preset's): small CNNs, T=16, Ts=8, K=4 clips of L=2, hidden 64, 4 heads."
-        return cls(**(dict(encoder='small_cnn', clip_encoder='tsm', num_frames=16, synopsis_frames=8, num_clips=4,
-                           clip_len=2, clip_stride=2, hidden=64, heads=4) | overrides))
+        return cls(**(CPU_MODEL | overrides))
 
 # %% ../nbs/04_model.ipynb #708cc014
 def synopsis_frame_indices(num_frames: int, synopsis_frames: int, device=None) -> torch.Tensor:

@@ -4,25 +4,24 @@
 
 # %% ../nbs/12_reports.ipynb #ca3d1b19
 from __future__ import annotations
-import hashlib, io, json, math, os, sys
+import hashlib, io, json, math, sys
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
-from .core import CLASSES, DataError, atomic_write, atomic_write_json
+from .core import CLASSES, DataError, atomic_write
 from .runs import (CONFIG, METRICS, FINAL, AGREEMENT, PREDICTIONS, CHECKPOINTS, read_csv, write_csv, read_json, read_agreement_rows,
                         latest_checkpoint, read_checkpoint)
 
 # %% auto #0
 __all__ = ['REPORTED', 'STRATEGY_ORDER', 'BEST', 'ABLATION_ORDER', 'DETECTION_FIGURES', 'DIFFICULTY_COLUMNS', 'NoiseLevel', 'Run',
-           'read_run', 'scan_runs', 'find_runs', 'example_run', 'ablation_label', 'config_signature', 'run_group_key',
-           'group_runs', 'Stat', 'aggregate', 'summarise', 'markdown_table', 'write_table', 'main_table',
-           'per_class_table', 'ablation_table', 'robustness_table', 'synth_groups', 'detection_table', 'run_inventory',
-           'read_records', 'data_root', 'run_truth', 'records_at', 'truth_arrays', 'difficulty_breakdown',
-           'difficulty_table', 'paired_table', 'localisation', 'uniform_localisation', 'localisation_table',
-           'plot_localisation', 'save_figure', 'plot_agreement_by_category', 'category_fractions',
-           'plot_category_evolution', 'noisy_scores', 'plot_roc_curves', 'plot_resampling_example', 'load_run_model',
-           'resampling_example', 'plot_confusion_grid', 'summed_confusion', 'plot_robustness', 'smoke_runs',
-           'smoke_setup']
+           'read_run', 'scan_runs', 'find_runs', 'ablation_label', 'config_signature', 'run_group_key', 'group_runs',
+           'Stat', 'aggregate', 'summarise', 'markdown_table', 'write_table', 'main_table', 'per_class_table',
+           'ablation_table', 'robustness_table', 'synth_groups', 'detection_table', 'run_inventory', 'read_records',
+           'data_root', 'run_truth', 'records_at', 'truth_arrays', 'difficulty_breakdown', 'difficulty_table',
+           'paired_table', 'localisation', 'uniform_localisation', 'localisation_table', 'plot_localisation',
+           'save_figure', 'plot_agreement_by_category', 'category_fractions', 'plot_category_evolution', 'noisy_scores',
+           'plot_roc_curves', 'plot_resampling_example', 'load_run_model', 'resampling_example', 'plot_confusion_grid',
+           'summed_confusion', 'plot_robustness']
 
 # %% ../nbs/12_reports.ipynb #35f3fb85
 _PUBLISHED = [  # method, venue/year, DFEW (UAR, WAR), FERV39K (UAR, WAR) -- nbs/paper.ipynb section 5
@@ -123,28 +122,6 @@ def find_runs(runs_dir, verbose: bool = True) -> list[Run]:
             print(f'[rdfer] unfinished run left out of the tables: {r.path} ({r.epochs_done} of '
                   f'{r.section("train").get("epochs", "?")} epochs, no final_metrics.json)', file=sys.stderr)
     return [r for r in runs if r.finished]
-
-# %% ../nbs/12_reports.ipynb #70c7a204
-def example_run(path, dataset: str = 'synth', strategy: str = 'rdfer', fold: int = 1, seed: int = 42, noise_rate: float = 0.4,
-                uar: float = 50.0, war: float = 60.0, per_class=None, auroc: float | None = 0.7, epochs: int = 2,
-                variant: str = 'rdfer', model: dict | None = None, finished: bool = True, best_uar: float | None = None,
-                records: list[dict] | None = None) -> Path:
-    "Write a fabricated run folder in the format of `rdfer.train` (for tests and examples)."
-    from rdfer.train import write_csv
-    path = Path(path)
-    data = dict(dataset=dataset, root='', fold=fold, synth=dict(noise_rate=noise_rate) if dataset == 'synth' else {})
-    cfg = dict(data=data, model=dict(variant=variant, **(model or {})), strategy=dict(name=strategy), train=dict(epochs=epochs, seed=seed))
-    atomic_write_json(path / 'config.json', cfg)
-    write_csv(path / 'metrics.csv', [dict(epoch=e, train_loss=1.0 / e, uar=uar, war=war, frac_clean=0.5, frac_hard=0.3, frac_noisy=0.2)
-                                     for e in range(1, (epochs if finished else epochs - 1) + 1)])
-    if records: write_csv(path / 'agreement.csv', records)
-    if finished:
-        pc = list(per_class) if per_class is not None else [uar] * len(CLASSES)
-        last = dict(epoch=epochs, uar=uar, war=war, per_class_recall=pc, confusion=np.eye(len(CLASSES), dtype=int).tolist())
-        final = dict(last=last, best=last | dict(uar=uar if best_uar is None else best_uar, chosen_on='test split'), epochs=epochs)
-        if auroc is not None: final['noise_detection'] = dict(auroc=auroc, n=32)
-        atomic_write_json(path / 'final_metrics.json', final)
-    return path
 
 # %% ../nbs/12_reports.ipynb #14458271
 _VOLATILE = {('data', 'fold'), ('train', 'seed'), ('train', 'out_dir'), ('train', 'resume'), ('train', 'device'), ('data', 'workers'),
@@ -694,26 +671,3 @@ def plot_robustness(runs: list[Run], title: str = 'Synthetic benchmark: robustne
         if rates: ax.set_xticks(rates); ax.set_xlim(min(rates) - 0.05, max(rates) + 0.05)
     fig.suptitle(title)
     return fig
-
-# %% ../nbs/12_reports.ipynb #7370d51e
-def smoke_runs(runs_dir, noise_rate: float = 0.4, plan=(('ce', 1), ('rdfer', 1), ('rdfer', 2))) -> Path:
-    "Train tiny runs (strategy, fold) on a small noisy synthetic benchmark into `runs_dir`."
-    from rdfer.train import config_from_params, train, PRESETS
-    synth = dict(PRESETS['tiny']['data']['synth'], noise_rate=noise_rate)
-    for strategy, fold in plan:
-        cfg = config_from_params('synth', 'tiny', overrides={'data.synth': synth}, strategy=strategy, fold=fold,
-                                 out_dir=str(Path(runs_dir) / f'synth_n{noise_rate:g}_{strategy}_f{fold}'))
-        train(cfg, progress=False)
-    return Path(runs_dir)
-
-# %% ../nbs/12_reports.ipynb #5760a751
-def smoke_setup(runs_dir, figures_dir, smoke: bool = False) -> tuple[str, str]:
-    "With `smoke` (the notebooks under nbdev_test): a temporary figures folder, and tiny runs when `runs_dir` has no finished run."
-    import tempfile
-    if not smoke: return str(runs_dir), str(figures_dir)
-    figures_dir = tempfile.mkdtemp(prefix='rdfer-figures-')
-    if not find_runs(runs_dir, verbose=False):
-        tmp = Path(tempfile.mkdtemp(prefix='rdfer-smoke-'))
-        os.environ.setdefault('RDFER_CACHE', str(tmp / 'cache'))
-        runs_dir = smoke_runs(tmp / 'runs')
-    return str(runs_dir), figures_dir

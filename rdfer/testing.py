@@ -12,7 +12,7 @@ from .core import CLASSES
 
 # %% auto #0
 __all__ = ['FERV39K_SCENES', 'frame_value', 'encoded_frame_numbers', 'write_frames', 'write_video', 'make_dfew_tree',
-           'make_ferv39k_tree', 'make_generic_tree']
+           'make_ferv39k_tree', 'make_generic_tree', 'example_run', 'smoke_runs', 'smoke_setup']
 
 # %% ../nbs/01a_testing.ipynb #c444e7c1
 def frame_value(i: int) -> int:
@@ -110,3 +110,51 @@ def make_generic_tree(root, n_clips: int = 10, num_frames: int | Callable[[int],
         rows['test' if k % 5 == 4 else 'train'].append(f'{rel},{lab}')
     for split, lines in rows.items(): (root/f'{split}.csv').write_text('path,label\n' + '\n'.join(lines) + '\n')
     return root
+
+# %% ../nbs/01a_testing.ipynb #70c7a204
+def example_run(path, dataset: str = 'synth', strategy: str = 'rdfer', fold: int = 1, seed: int = 42, noise_rate: float = 0.4,
+                uar: float = 50.0, war: float = 60.0, per_class=None, auroc: float | None = 0.7, epochs: int = 2,
+                variant: str = 'rdfer', model: dict | None = None, finished: bool = True, best_uar: float | None = None,
+                records: list[dict] | None = None) -> Path:
+    "Write a fabricated run folder in the format of `rdfer.train` (for tests and examples)."
+    from rdfer.runs import write_csv
+    from rdfer.core import atomic_write_json
+    path = Path(path)
+    data = dict(dataset=dataset, root='', fold=fold, synth=dict(noise_rate=noise_rate) if dataset == 'synth' else {})
+    cfg = dict(data=data, model=dict(variant=variant, **(model or {})), strategy=dict(name=strategy), train=dict(epochs=epochs, seed=seed))
+    atomic_write_json(path / 'config.json', cfg)
+    write_csv(path / 'metrics.csv', [dict(epoch=e, train_loss=1.0 / e, uar=uar, war=war, frac_clean=0.5, frac_hard=0.3, frac_noisy=0.2)
+                                     for e in range(1, (epochs if finished else epochs - 1) + 1)])
+    if records: write_csv(path / 'agreement.csv', records)
+    if finished:
+        pc = list(per_class) if per_class is not None else [uar] * len(CLASSES)
+        last = dict(epoch=epochs, uar=uar, war=war, per_class_recall=pc, confusion=np.eye(len(CLASSES), dtype=int).tolist())
+        final = dict(last=last, best=last | dict(uar=uar if best_uar is None else best_uar, chosen_on='test split'), epochs=epochs)
+        if auroc is not None: final['noise_detection'] = dict(auroc=auroc, n=32)
+        atomic_write_json(path / 'final_metrics.json', final)
+    return path
+
+# %% ../nbs/01a_testing.ipynb #7370d51e
+def smoke_runs(runs_dir, noise_rate: float = 0.4, plan=(('ce', 1), ('rdfer', 1), ('rdfer', 2))) -> Path:
+    "Train tiny runs (strategy, fold) on a small noisy synthetic benchmark into `runs_dir`."
+    from rdfer.config import config_from_params, PRESETS
+    from rdfer.train import train
+    synth = dict(PRESETS['tiny']['data']['synth'], noise_rate=noise_rate)
+    for strategy, fold in plan:
+        cfg = config_from_params('synth', 'tiny', overrides={'data.synth': synth}, strategy=strategy, fold=fold,
+                                 out_dir=str(Path(runs_dir) / f'synth_n{noise_rate:g}_{strategy}_f{fold}'))
+        train(cfg, progress=False)
+    return Path(runs_dir)
+
+# %% ../nbs/01a_testing.ipynb #5760a751
+def smoke_setup(runs_dir, figures_dir, smoke: bool = False) -> tuple[str, str]:
+    "With `smoke` (the notebooks under nbdev_test): a temporary figures folder, and tiny runs when `runs_dir` has no finished run."
+    import os, tempfile
+    from rdfer.reports import find_runs
+    if not smoke: return str(runs_dir), str(figures_dir)
+    figures_dir = tempfile.mkdtemp(prefix='rdfer-figures-')
+    if not find_runs(runs_dir, verbose=False):
+        tmp = Path(tempfile.mkdtemp(prefix='rdfer-smoke-'))
+        os.environ.setdefault('RDFER_CACHE', str(tmp / 'cache'))
+        runs_dir = smoke_runs(tmp / 'runs')
+    return str(runs_dir), figures_dir

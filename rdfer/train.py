@@ -13,7 +13,6 @@ import torch.distributed as dist
 from .core import CLASSES, DataError, atomic_write_json, seed_everything
 from .metrics import classification_metrics
 from .config import DataConfig, RunConfig, RUN_PARAMS, resolve_config, check_config, config_from_params, train_parser
-from .config import PRESETS     # for rdfer.reports.smoke_runs, which imports it from here
 from .processes import Processes, setup_processes, close_processes, gather_objects
 from .runs import (CONFIG, ENVIRONMENT, METRICS, PREDICTIONS, AGREEMENT, FINAL, RECORDS, records_path, epoch_records, checkpoints,
                         write_csv, read_csv, read_agreement_rows, save_checkpoint, load_last_checkpoint, set_rng_state, run_folder_lock)
@@ -21,7 +20,7 @@ from .runs import (CONFIG, ENVIRONMENT, METRICS, PREDICTIONS, AGREEMENT, FINAL, 
 # %% auto #0
 __all__ = ['synth_root', 'prepare_data_root', 'data_fingerprint', 'lr_at', 'build_loaders', 'environment_record', 'NonFiniteLoss',
            'train_one_epoch', 'evaluate', 'ground_truth', 'noise_detection', 'default_run_dir', 'train',
-           'train_command', 'plot_learning_curves', 'benchmark_train']
+           'train_command', 'plot_learning_curves']
 
 # %% ../nbs/07_train.ipynb #bb631088
 def synth_root(cfg: DataConfig) -> Path:
@@ -411,25 +410,3 @@ def plot_learning_curves(run_dir, axes=None):
     for k in ('uar', 'war'): axes[1].plot(ep, [float(r[k]) for r in rows], marker='o', label=k.upper())
     axes[1].set_title('test split (%)'); axes[1].set_xlabel('epoch'); axes[1].legend()
     return axes
-
-# %% ../nbs/07_train.ipynb #589e06be
-def benchmark_train(argv: list[str] | None = None) -> dict:
-    "Print and return training videos/s per strategy on the synthetic benchmark, and the ratios to plain CE."
-    import argparse, tempfile
-    p = argparse.ArgumentParser(prog='python -m rdfer.bench train')
-    p.add_argument('--preset', default='synth'); p.add_argument('--epochs', type=int, default=2)
-    p.add_argument('--workers', type=int, default=2)
-    a = p.parse_args(argv or [])
-    runs = {'ce': {'strategy.name': 'ce'}, 'rdfer': {'strategy.name': 'rdfer', 'strategy.warmup_epochs': 0},
-            'rdfer (extra views)': {'strategy.name': 'rdfer', 'strategy.warmup_epochs': 0, 'strategy.agreement_source': 'views'}}
-    out, tmp = {}, Path(tempfile.mkdtemp())
-    for name, ov in runs.items():
-        cfg = resolve_config('synth', a.preset, ov | {'train.epochs': a.epochs, 'data.workers': a.workers,
-                                                       'train.out_dir': str(tmp / name.replace(' ', '_'))})
-        train(cfg, progress=False)
-        rows = read_csv(Path(cfg.train.out_dir) / 'metrics.csv')
-        out[name] = float(rows[-1]['videos_per_s'])
-    print(f'training throughput, epoch {a.epochs} of preset {a.preset!r} ({torch.get_num_threads()} threads, {a.workers} workers):')
-    for name, v in out.items(): print(f'  {name:<22} {v:8.1f} videos/s   cost vs ce {out["ce"] / v:5.2f}x')
-    shutil.rmtree(tmp, ignore_errors=True)
-    return dict(videos_per_s=out, cost_vs_ce={k: out['ce'] / v for k, v in out.items()})

@@ -3,8 +3,9 @@ import csv, json, math, os, subprocess, sys
 from pathlib import Path
 import numpy as np
 import pytest
-from rdfer.reports import (REPORTED, Stat, aggregate, ablation_table, example_run, find_runs, main_table, per_class_table,
-                           robustness_table, run_inventory, scan_runs, smoke_runs, write_table)
+from rdfer.reports import (REPORTED, Stat, aggregate, ablation_table, find_runs, main_table, per_class_table,
+                           robustness_table, run_inventory, scan_runs, write_table)
+from rdfer.testing import example_run, smoke_runs
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -86,7 +87,7 @@ def tiny_runs(tmp_path_factory):
     env = dict(os.environ, RDFER_CACHE=str(base / 'cache'), OMP_NUM_THREADS='1', PYTHONUNBUFFERED='1', MPLBACKEND='Agg',
                PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get('PYTHONPATH', ''))
     env.pop('IN_TEST', None)
-    r = subprocess.run([sys.executable, '-c', f'from rdfer.reports import smoke_runs; smoke_runs({str(base / "runs")!r})'],
+    r = subprocess.run([sys.executable, '-c', f'from rdfer.testing import smoke_runs; smoke_runs({str(base / "runs")!r})'],
                        env=env, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
     return base, env

@@ -122,20 +122,22 @@ def test_finish_on_device_trains_on_uint8_batches(tmp_path, env, monkeypatch):
     "data.finish_on='device': the loader hands over uint8 clips, the engine finishes them on the device, and a run is reproducible."
     import torch
     import rdfer.train as T
+    from rdfer.config import PRESETS, config_from_params, resolve_config
+    from rdfer.processes import setup_processes
     monkeypatch.setenv('RDFER_CACHE', env['RDFER_CACHE'])
-    assert T.PRESETS['dfew']['data']['finish_on'] == 'auto' and T.resolve_config('synth').data.finish_on == 'loader'
-    cfg = T.config_from_params('synth', 'tiny', {'data.finish_on': 'device'}, out_dir=str(tmp_path / 'a'), epochs=1)
-    procs = T.setup_processes('cpu')
+    assert PRESETS['dfew']['data']['finish_on'] == 'auto' and resolve_config('synth').data.finish_on == 'loader'
+    cfg = config_from_params('synth', 'tiny', {'data.finish_on': 'device'}, out_dir=str(tmp_path / 'a'), epochs=1)
+    procs = setup_processes('cpu')
     train_dl, test_dl = T.build_loaders(cfg, T.prepare_data_root(cfg.data), procs)
     batch = next(iter(train_dl))
     assert batch['video'].dtype == torch.uint8
     video = T._to_device(batch, train_dl, procs, epoch=1)
     assert video.dtype == torch.float32 and video.shape == batch['video'].shape and video.min() < -1 and video.max() > 1  # normalised
     assert next(iter(test_dl))['video'].dtype == torch.uint8
-    auto = T.config_from_params('synth', 'tiny', {'data.finish_on': 'auto'}, out_dir=str(tmp_path / 'c'), epochs=1)
+    auto = config_from_params('synth', 'tiny', {'data.finish_on': 'auto'}, out_dir=str(tmp_path / 'c'), epochs=1)
     assert next(iter(T.build_loaders(auto, T.prepare_data_root(auto.data), procs)[0]))['video'].dtype == torch.float32  # auto: the loader, on a CPU
     a = T.train(cfg, progress=False)
-    b = T.train(T.config_from_params('synth', 'tiny', {'data.finish_on': 'device'}, out_dir=str(tmp_path / 'b'), epochs=1), progress=False)
+    b = T.train(config_from_params('synth', 'tiny', {'data.finish_on': 'device'}, out_dir=str(tmp_path / 'b'), epochs=1), progress=False)
     assert metrics(tmp_path / 'a') == metrics(tmp_path / 'b') and final(tmp_path / 'a')['last'] == final(tmp_path / 'b')['last']
     with pytest.raises(ValueError, match='finish_on must be loader, device or auto'):
-        T.config_from_params('synth', 'tiny', {'data.finish_on': 'gpu'})
+        config_from_params('synth', 'tiny', {'data.finish_on': 'gpu'})
