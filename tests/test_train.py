@@ -10,7 +10,8 @@ TIME_COLS = {'epoch_time_s', 'videos_per_s', 'lr'}
 
 @pytest.fixture(scope='module')
 def env(tmp_path_factory):
-    e = dict(os.environ, RDFER_CACHE=str(tmp_path_factory.mktemp('cache')), PYTHONUNBUFFERED='1', OMP_NUM_THREADS='1')
+    e = dict(os.environ, RDFER_CACHE=str(tmp_path_factory.mktemp('cache')), PYTHONUNBUFFERED='1', OMP_NUM_THREADS='1',
+             RDFER_DATA=str(tmp_path_factory.mktemp('no_data')), HOME=str(tmp_path_factory.mktemp('home')))   # no dataset found by the convention
     return e
 
 
