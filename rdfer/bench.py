@@ -30,7 +30,7 @@ __all__ = ['BENCHMARKS', 'LOADERS', 'BENCH_VARIANTS', 'main', 'NaiveClipDataset'
 
 # %% ../nbs/11_bench.ipynb #6538564a
 BENCHMARKS = {
-    'data': ('rdfer.bench:benchmark_data', 'videos/s and CPU ms per video of the frame, cache and video loaders against a naive PIL loader, T=16 and 64'),
+    'data': ('rdfer.bench:benchmark_data', 'videos/s and CPU ms per video of the frame, cache and video loaders against a naive PIL loader, colour and normalisation in the loader or on the device, T=16 and 64'),
     'synth': ('rdfer.bench:benchmark_synth', 'videos/s of the synthetic benchmark generator'),
     'model': ('rdfer.bench:benchmark_model', 'training videos/s and peak memory per network variant, RDFER / single-stream'),
     'train': ('rdfer.bench:benchmark_train', 'videos/s of a training epoch, rdfer strategy / plain CE'),
