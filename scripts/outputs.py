@@ -20,6 +20,17 @@ def skip(cell) -> bool:
     return (getattr(cell, 'directives_', {}) or {}).get('eval:', [''])[0].lower() == 'false'
 
 
+def shrink(output: dict, limit: int = 100_000) -> dict:
+    "A PNG over `limit` bytes (a grid of rendered faces) re-encoded as a JPEG of quality 80, so the notebook stays reviewable."
+    png = output.get('data', {}).get('image/png')
+    if not png or len(png) * 3 // 4 <= limit: return output
+    import base64, io
+    from PIL import Image
+    buf = io.BytesIO(); Image.open(io.BytesIO(base64.b64decode(png))).convert('RGB').save(buf, 'JPEG', quality=80)
+    data = {k: v for k, v in output['data'].items() if k != 'image/png'} | {'image/jpeg': base64.b64encode(buf.getvalue()).decode()}
+    return output | {'data': data}
+
+
 def run(fn: Path) -> None:
     nb = NBProcessor(fn, procs=FrontmatterProc, process=True).nb
     shell = CaptureShell(fn, mpl_format='png')
@@ -28,7 +39,7 @@ def run(fn: Path) -> None:
     raw = json.loads(fn.read_text())
     for c in nb.cells:                               # `idx_`: the cell's place in the file (front matter adds a cell here)
         rc = raw['cells'][c.idx_]
-        if rc['cell_type'] == 'code': rc['outputs'] = json.loads(json.dumps(c.get('outputs', []))) if not skip(c) else []
+        if rc['cell_type'] == 'code': rc['outputs'] = [shrink(o) for o in json.loads(json.dumps(c.get('outputs', [])))] if not skip(c) else []
     fn.write_text(json.dumps(raw, indent=1, ensure_ascii=False) + '\n')
     subprocess.run(['nbdev_clean', '--fname', str(fn)], check=True)
 
@@ -36,5 +47,6 @@ def run(fn: Path) -> None:
 if __name__ == '__main__':
     os.environ.setdefault('MPLBACKEND', 'module://matplotlib_inline.backend_inline')
     files = [Path(f).resolve() for f in sys.argv[1:]] or sorted((ROOT / 'nbs').glob('[0-9]*.ipynb'))
-    for f in files:
-        print(f'[outputs] {f.name}', flush=True); run(f)
+    if len(files) == 1: print(f'[outputs] {files[0].name}', flush=True); run(files[0])
+    else:                                  # one process per notebook, as nbdev_test: a fork after another chapter's threads can hang
+        for f in files: subprocess.run([sys.executable, __file__, str(f)], check=True)
