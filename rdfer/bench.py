@@ -21,7 +21,7 @@ from .model import ModelConfig, build_model, count_params, design_loss
 from .synth import plan_benchmark, render_benchmark, render_video
 from .agreement import build_strategy, clip_agreement
 from .config import resolve_config
-from .runs import read_csv
+from .runs import METRICS, read_csv
 from .train import train
 
 # %% auto #0
@@ -358,7 +358,7 @@ def benchmark_train(argv: list[str] | None = None) -> dict:
         cfg = resolve_config('synth', a.preset, ov | {'train.epochs': a.epochs, 'data.workers': a.workers,
                                                        'train.out_dir': str(tmp / name.replace(' ', '_'))})
         train(cfg, progress=False)
-        rows = read_csv(Path(cfg.train.out_dir) / 'metrics.csv')
+        rows = read_csv(Path(cfg.train.out_dir) / METRICS)
         out[name] = float(rows[-1]['videos_per_s'])
     print(f'training throughput, epoch {a.epochs} of preset {a.preset!r} ({torch.get_num_threads()} threads, {a.workers} workers):')
     for name, v in out.items(): print(f'  {name:<22} {v:8.1f} videos/s   cost vs ce {out["ce"] / v:5.2f}x')

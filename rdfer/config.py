@@ -8,7 +8,7 @@ import dataclasses, inspect, json, math, re
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import torch
-from .model import CPU_MODEL
+from .model import CPU_MODEL     # the CPU regime's network (ModelConfig.cpu_small), which the synth preset trains
 
 # %% auto #0
 __all__ = ['DATASETS', 'SYNTH_BENCHMARK', 'PRESETS', 'RUN_PARAMS', 'DataConfig', 'TrainConfig', 'RunConfig', 'check_config',
@@ -103,18 +103,17 @@ _PAPER = dict(data=dict(num_frames=64, size=112, workers=8, finish_on='auto'),
               train=dict(epochs=100, batch_size=128, lr=5e-4, weight_decay=0.05, warmup_epochs=10, min_lr=5e-6))
 SYNTH_BENCHMARK = dict(videos=4200, frames=24, size=32, clarity=2.2, media=['frames'])   # the CPU regime's benchmark
 _RDFER_CPU = dict(name='rdfer', warmup='fit', warmup_epochs=2, decision='mixture')   # w_hard 1.5, w_noisy 0.2: the design's
-_CPU_MODEL = CPU_MODEL                                  # the network of ModelConfig.cpu_small (04_model)
 PRESETS = {
     'dfew': _PAPER | dict(data=_PAPER['data'] | dict(dataset='dfew')),
     'ferv39k': _PAPER | dict(data=_PAPER['data'] | dict(dataset='ferv39k')),
     'generic': _PAPER | dict(data=_PAPER['data'] | dict(dataset='generic')),
     'synth': dict(data=dict(dataset='synth', num_frames=16, size=32, workers=0, crop_scale=[1.0, 1.0], jitter=0.0,
                             synth=SYNTH_BENCHMARK),
-                  model=_CPU_MODEL, strategy=_RDFER_CPU,
+                  model=CPU_MODEL, strategy=_RDFER_CPU,
                   train=dict(epochs=12, batch_size=32, lr=1e-3, weight_decay=0.05, warmup_epochs=1, min_lr=1e-5)),
     'tiny': dict(data=dict(dataset='synth', num_frames=8, size=32, workers=0, crop_scale=[0.7, 1.0], jitter=0.2,
                            synth=dict(videos=40, frames=12, size=32)),
-                 model=_CPU_MODEL | dict(num_frames=8, synopsis_frames=4, num_clips=2, clip_len=2, hidden=16, heads=2),
+                 model=CPU_MODEL | dict(num_frames=8, synopsis_frames=4, num_clips=2, clip_len=2, hidden=16, heads=2),
                  strategy=dict(name='rdfer', warmup_epochs=1),
                  train=dict(epochs=2, batch_size=8, lr=2e-3, warmup_epochs=0, min_lr=1e-5)),
 }

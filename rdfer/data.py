@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_data.ipynb #e74464fa
 from __future__ import annotations
-import argparse, csv, io, os, re, sys
+import argparse, csv, io, os, re, stat, sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -325,7 +325,7 @@ class VideoReader:
         self.path = Path(path)
         try: st = self.path.stat()
         except OSError: st = None
-        if st is None or not self.path.is_file(): raise DataError(self.path, 'video file missing')
+        if st is None or not stat.S_ISREG(st.st_mode): raise DataError(self.path, 'video file missing')
         key = (str(self.path), st.st_size, st.st_mtime_ns)
         if key not in _COUNTS:
             with _open_video(self.path) as c: _COUNTS[key] = int(c.streams.video[0].frames or 0) or self._count(c)

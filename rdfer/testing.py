@@ -117,21 +117,21 @@ def example_run(path, dataset: str = 'synth', strategy: str = 'rdfer', fold: int
                 variant: str = 'rdfer', model: dict | None = None, finished: bool = True, best_uar: float | None = None,
                 records: list[dict] | None = None) -> Path:
     "Write a fabricated run folder in the format of `rdfer.train` (for tests and examples)."
-    from rdfer.runs import write_csv
+    from rdfer.runs import AGREEMENT, CONFIG, FINAL, METRICS, write_csv
     from rdfer.core import atomic_write_json
     path = Path(path)
     data = dict(dataset=dataset, root='', fold=fold, synth=dict(noise_rate=noise_rate) if dataset == 'synth' else {})
     cfg = dict(data=data, model=dict(variant=variant, **(model or {})), strategy=dict(name=strategy), train=dict(epochs=epochs, seed=seed))
-    atomic_write_json(path / 'config.json', cfg)
-    write_csv(path / 'metrics.csv', [dict(epoch=e, train_loss=1.0 / e, uar=uar, war=war, frac_clean=0.5, frac_hard=0.3, frac_noisy=0.2)
+    atomic_write_json(path / CONFIG, cfg)
+    write_csv(path / METRICS, [dict(epoch=e, train_loss=1.0 / e, uar=uar, war=war, frac_clean=0.5, frac_hard=0.3, frac_noisy=0.2)
                                      for e in range(1, (epochs if finished else epochs - 1) + 1)])
-    if records: write_csv(path / 'agreement.csv', records)
+    if records: write_csv(path / AGREEMENT, records)
     if finished:
         pc = list(per_class) if per_class is not None else [uar] * len(CLASSES)
         last = dict(epoch=epochs, uar=uar, war=war, per_class_recall=pc, confusion=np.eye(len(CLASSES), dtype=int).tolist())
         final = dict(last=last, best=last | dict(uar=uar if best_uar is None else best_uar, chosen_on='test split'), epochs=epochs)
         if auroc is not None: final['noise_detection'] = dict(auroc=auroc, n=32)
-        atomic_write_json(path / 'final_metrics.json', final)
+        atomic_write_json(path / FINAL, final)
     return path
 
 # %% ../nbs/01a_testing.ipynb #7370d51e

@@ -12,6 +12,7 @@ import torch.distributed as dist
 
 from .core import CLASSES, DataError, atomic_write_json, seed_everything
 from .metrics import classification_metrics
+from .sampling import batch_video
 from .config import DataConfig, RunConfig, RUN_PARAMS, resolve_config, check_config, config_from_params, train_parser
 from .processes import Processes, setup_processes, close_processes, gather_objects
 from .runs import (CONFIG, ENVIRONMENT, METRICS, PREDICTIONS, AGREEMENT, FINAL, RECORDS, records_path, epoch_records, checkpoints,
@@ -114,7 +115,6 @@ def _autocast(procs: Processes, amp: bool):
 
 def _to_device(batch: dict, loader, procs: Processes, epoch: int = 0) -> torch.Tensor:
     "The batch's clips on the device, finished there (colour, normalisation) when the loader left them uint8."
-    from rdfer.sampling import batch_video
     return batch_video(batch, procs.device, getattr(loader.dataset, 'finish', None), epoch)
 
 def train_one_epoch(model, strategy, loader, optimizer, schedule, epoch: int, cfg: RunConfig, procs: Processes,
@@ -403,7 +403,7 @@ if __name__ == '__main__':
 def plot_learning_curves(run_dir, axes=None):
     "Loss, UAR and WAR per epoch of a run folder."
     import matplotlib.pyplot as plt
-    rows = read_csv(Path(run_dir) / 'metrics.csv')
+    rows = read_csv(Path(run_dir) / METRICS)
     ep = [int(r['epoch']) for r in rows]
     if axes is None: _, axes = plt.subplots(1, 2, figsize=(9, 3))
     axes[0].plot(ep, [float(r['train_loss']) for r in rows], marker='o'); axes[0].set_title('training loss'); axes[0].set_xlabel('epoch')
