@@ -11,11 +11,12 @@ import torch
 import torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['CLEAN', 'HARD', 'NOISY', 'UNDECIDED', 'CATEGORY_NAMES', 'STRATEGIES', 'NOISY_SCORES', 'STRATEGY_CLASSES', 'Agreement',
-           'clip_agreement', 'categorise', 'AgreementMemory', 'LossMixture', 'fit_loss_mixture', 'StrategyConfig',
-           'Decision', 'Strategy', 'LabelSmoothing', 'small_loss_keep_fraction', 'SmallLoss', 'fit_mixtures',
-           'mixture_posterior', 'mixtures_state', 'mixtures_from_state', 'LossMixtureSelection', 'ClassLossMixture',
-           'agreement_noisy_score', 'AgreementWeighting', 'build_strategy', 'auroc', 'roc_curve',
+__all__ = ['CLEAN', 'HARD', 'NOISY', 'UNDECIDED', 'CATEGORY_NAMES', 'STRATEGIES', 'NOISY_SCORES', 'AGREEMENT_SOURCES',
+           'DECISIONS', 'STRATEGY_CLASSES', 'Agreement', 'clip_agreement', 'categorise', 'AgreementMemory',
+           'LossMixture', 'fit_loss_mixture', 'StrategyConfig', 'label_signals', 'Decision', 'Strategy',
+           'LabelSmoothing', 'small_loss_keep_fraction', 'SmallLoss', 'fit_mixtures', 'mixture_posterior',
+           'mixtures_state', 'mixtures_from_state', 'LossMixtureSelection', 'ClassLossMixture', 'MarginMemory',
+           'AUMSelection', 'ELR', 'agreement_noisy_score', 'AgreementWeighting', 'build_strategy', 'auroc', 'roc_curve',
            'noise_detection_report', 'truth_groups', 'plot_agreement_histogram']
 
 # %% ../nbs/05_agreement.ipynb #5861f4bd
@@ -141,16 +142,18 @@ def fit_loss_mixture(losses, iters: int = 100, reg_covar: float = 5e-4, tol: flo
     return LossMixture(mu[o].tolist(), var[o].tolist(), w[o].tolist(), lo, hi)
 
 # %% ../nbs/05_agreement.ipynb #93dc6acf
-STRATEGIES = ('ce', 'label_smoothing', 'small_loss', 'loss_mixture', 'class_mixture', 'rdfer')
+STRATEGIES = ('ce', 'label_smoothing', 'small_loss', 'loss_mixture', 'class_mixture', 'aum', 'elr', 'rdfer')
 NOISY_SCORES = ('margin', 'support_agreement', 'soft_support_agreement')
+AGREEMENT_SOURCES = ('detail', 'synopsis', 'views')
+DECISIONS = ('thresholds', 'mixture', 'dynamics')
 
 @dataclass
 class StrategyConfig:
     "The training objective: which strategy and its options (see the chapter text for each)."
     name: str = 'rdfer'
     smoothing: float = 0.1                # label_smoothing
-    warmup_epochs: int = 5                # rdfer: no categories in epochs 1..warmup (at least, with warmup='fit'); loss_mixture: first fit at its end
-    warmup: str = 'epochs'                # rdfer: 'epochs' (a fixed count) or 'fit' (until the fit of the given labels levels off)
+    warmup_epochs: int = 5                # rdfer, aum: no categories in epochs 1..warmup (at least, with warmup='fit'); loss_mixture: first fit at its end
+    warmup: str = 'epochs'                # rdfer, aum: 'epochs' (a fixed count) or 'fit' (until the fit of the given labels levels off)
     fit_tolerance: float = 0.02           # warmup='fit': over when an epoch raises training accuracy by less than this
     max_warmup_epochs: int = 10           # warmup='fit': over after this many epochs in any case
     tau_a: float = 0.75
@@ -158,13 +161,13 @@ class StrategyConfig:
     w_hard: float = 1.5
     w_noisy: float = 0.2
     relabel: bool = False
-    decision: str = 'thresholds'          # rdfer: 'thresholds' (tau_a, tau_s) or 'mixture' (per-class mixture on the noisy score)
+    decision: str = 'thresholds'          # rdfer: one of DECISIONS: 'thresholds' (tau_a, tau_s), 'mixture' (per-class mixture on the noisy score), 'dynamics' (per-class mixture on the margin averaged over epochs)
     relabel_margin: float = 0.5
     ema_momentum: float | None = None     # None: no moving average over epochs
     opposite: bool = False
-    agreement_source: str = 'detail'      # 'detail' (free) or 'views' (V extra no-grad forward passes)
+    agreement_source: str = 'detail'      # one of AGREEMENT_SOURCES: 'detail' clips (free), 'synopsis' frames (free), 'views' (V extra no-grad forward passes)
     views: int = 4
-    noisy_score: str = 'margin'           # rdfer's ranking score, one of NOISY_SCORES
+    noisy_score: str = 'margin'           # rdfer's ranking score with decision 'thresholds' or 'mixture', one of NOISY_SCORES
     normalise: str = 'weights'            # 'weights' or 'batch'
     weight_aux: bool = True
     synopsis_video: float = 0.1
@@ -173,14 +176,37 @@ class StrategyConfig:
     forget_rate: float = 0.4              # small_loss: fraction distrusted at the end of the ramp
     ramp_epochs: int = 10
     p_threshold: float = 0.5              # loss_mixture: trust if posterior(low-loss) > p_threshold
+    elr_lambda: float = 3.0               # elr: weight of the early-learning regulariser (Liu et al. 2020)
+    elr_beta: float = 0.7                 # elr: momentum of the per-video target (moving average of its predictions)
 
     def __post_init__(self):
-        for opt, val, allowed in (('name', self.name, STRATEGIES), ('agreement_source', self.agreement_source, ('detail', 'views')),
+        for opt, val, allowed in (('name', self.name, STRATEGIES), ('agreement_source', self.agreement_source, AGREEMENT_SOURCES),
                                   ('noisy_score', self.noisy_score, NOISY_SCORES), ('normalise', self.normalise, ('weights', 'batch')),
-                                  ('warmup', self.warmup, ('epochs', 'fit')), ('decision', self.decision, ('thresholds', 'mixture'))):
+                                  ('warmup', self.warmup, ('epochs', 'fit')), ('decision', self.decision, DECISIONS)):
             if val not in allowed: raise ValueError(f'StrategyConfig.{opt}={val!r}; expected one of {", ".join(allowed)}')
         if not 0 <= self.forget_rate < 1: raise ValueError(f'StrategyConfig.forget_rate={self.forget_rate}; expected [0, 1)')
+        if not 0 <= self.elr_beta < 1: raise ValueError(f'StrategyConfig.elr_beta={self.elr_beta}; expected [0, 1)')
         if self.agreement_source == 'views' and self.views < 2: raise ValueError(f'StrategyConfig.views={self.views}; expected >= 2')
+
+# %% ../nbs/05_agreement.ipynb #3660cb02
+def label_signals(logits: torch.Tensor, labels: torch.Tensor, clip_logits: torch.Tensor | None = None,
+                  frame_logits: torch.Tensor | None = None) -> dict:
+    "Per-sample signals of the label in one forward pass: margin, probability, rank and best clip support, synopsis agreement."
+    logits, labels = logits.detach().float(), labels.to(logits.device).long()
+    own = logits.gather(1, labels[:, None])[:, 0]
+    other = logits.scatter(1, labels[:, None], float('-inf')).amax(1)
+    nan = torch.full_like(own, float('nan'))
+    out = dict(label_margin=own - other, label_prob=logits.softmax(-1).gather(1, labels[:, None])[:, 0])
+    if clip_logits is not None:
+        p = clip_logits.detach().float().softmax(-1)
+        py = p.gather(2, labels.view(-1, 1, 1).expand(-1, p.shape[1], 1))[..., 0]           # (B, K) label probability per clip
+        out.update(label_rank=(p.mean(1) > p.mean(1).gather(1, labels[:, None])).sum(1).float(), max_clip_support=py.amax(1))
+    else: out.update(label_rank=nan, max_clip_support=nan)
+    if frame_logits is not None:
+        a = clip_agreement(frame_logits, labels)
+        out.update(syn_agreement=a.vote_agreement, syn_support=a.label_support)
+    else: out.update(syn_agreement=nan, syn_support=nan)
+    return {k: v.cpu() for k, v in out.items()}
 
 # %% ../nbs/05_agreement.ipynb #de72eaf8
 @dataclass
@@ -219,7 +245,7 @@ class Strategy:
             if view_logits is None:
                 raise ValueError(f"agreement_source='views' needs view_logits (B, {self.cfg.views}, C) from the training loop")
             clips = view_logits
-        else: clips = getattr(out, 'clip_logits', None)
+        else: clips = getattr(out, 'clip_logits' if self.cfg.agreement_source == 'detail' else 'synopsis_frame_logits', None)
         if clips is None: return None
         a = clip_agreement(clips, labels)
         return self.memory.update(video_ids, a, labels) if self.memory is not None else a
@@ -251,9 +277,11 @@ class Strategy:
         agr = self.agreement(out, labels, video_ids, view_logits)
         d = self.decide(loss, labels, agr, video_ids, epoch)
         d = Decision(*(t.to(logits.device) for t in (d.weight.float(), d.target.long(), d.category, d.noisy_score, d.noisy_decision)))
-        return self.objective(out, labels, d), self.records(loss, agr, d, logits.detach().argmax(-1))
+        signals = label_signals(logits, labels, getattr(out, 'clip_logits', None), getattr(out, 'synopsis_frame_logits', None))
+        return self.objective(out, labels, d), self.records(loss, agr, d, logits.detach().argmax(-1)) | signals
 
     def records(self, loss, agr: Agreement | None, d: Decision, pred=None) -> dict:
+        "The per-sample records of a batch: loss, prediction, agreement of the strategy's source and its decision."
         nan = torch.full_like(loss, float('nan'))
         rec = dict(loss=loss, **({} if pred is None else {'pred': pred}),
                    agreement=nan if agr is None else agr.vote_agreement, support=nan if agr is None else agr.label_support,
@@ -378,6 +406,102 @@ class ClassLossMixture(LossMixtureSelection):
     "IntraClass-divide: one two-component loss mixture per given class instead of one shared by all classes."
     per_class = True
 
+# %% ../nbs/05_agreement.ipynb #3dc5620c
+class MarginMemory:
+    "Per video id: the label margin averaged over the epochs seen (AUM), and its per-class mixture posterior of a wrong label."
+    def __init__(self): self.total, self.count, self.label, self.p_noisy, self.mixtures = {}, {}, {}, {}, {}
+
+    def update(self, rows: list[dict]) -> None:
+        "Add one epoch's records (`video_id`, `given_label`, `label_margin`) to the running sums."
+        for r in rows:
+            v = r['video_id']
+            self.total[v] = self.total.get(v, 0.0) + float(r['label_margin']); self.count[v] = self.count.get(v, 0) + 1
+            self.label[v] = int(r['given_label'])
+
+    def aum(self, video_ids) -> torch.Tensor:
+        "The average margin of each video (NaN where never seen)."
+        return torch.tensor([self.total[v] / self.count[v] if v in self.count else float('nan') for v in video_ids])
+
+    def fit(self) -> None:
+        "Fit one mixture per given class to the negated AUM of every video seen; keep each video's posterior of the low-margin component."
+        ids = list(self.count)
+        if len(ids) < 2: return
+        score, keys = -self.aum(ids).double(), [self.label[v] for v in ids]
+        self.mixtures = fit_mixtures(score, keys)
+        self.p_noisy = dict(zip(ids, (1 - mixture_posterior(self.mixtures, score, keys)).tolist()))
+
+    def posterior(self, video_ids) -> torch.Tensor:
+        "The probability that each video's label is wrong (0 before the first fit or for a video not seen at it)."
+        return torch.tensor([self.p_noisy.get(v, 0.0) for v in video_ids])
+
+    def state_dict(self) -> dict:
+        return dict(total=dict(self.total), count=dict(self.count), label=dict(self.label), p_noisy=dict(self.p_noisy),
+                    mixtures=mixtures_state(self.mixtures))
+
+    def load_state_dict(self, state: dict) -> None:
+        self.total, self.count, self.label = dict(state['total']), dict(state['count']), dict(state['label'])
+        self.p_noisy, self.mixtures = dict(state['p_noisy']), mixtures_from_state(state['mixtures'])
+
+# %% ../nbs/05_agreement.ipynb #4adff29e
+class AUMSelection(Strategy):
+    "Trust the videos whose label margin averaged over epochs (AUM) sits in the high component of their class's mixture."
+    def __init__(self, cfg):
+        super().__init__(cfg)
+        self.margins = MarginMemory()
+
+    def decide(self, loss, labels, agreement, video_ids, epoch):
+        p = self.margins.posterior(video_ids).to(loss.device)
+        if not self.warmed_up(epoch) or not self.margins.p_noisy:
+            return Decision(torch.ones_like(loss), labels, torch.full_like(labels, UNDECIDED), p, torch.zeros_like(labels))
+        trusted = p <= 0.5
+        return Decision(trusted.float(), labels, torch.where(trusted, CLEAN, NOISY).to(labels), p, (~trusted).long())
+
+    def end_epoch(self, epoch, rows: list[dict] | None = None):
+        "Add the epoch's margins; once the warm-up is over, refit the per-class mixtures."
+        super().end_epoch(epoch, rows)
+        if rows: self.margins.update(rows)
+        if self.warmed_up(epoch + 1): self.margins.fit()
+
+    def state_dict(self): return {**super().state_dict(), 'margins': self.margins.state_dict()}
+
+    def load_state_dict(self, state):
+        super().load_state_dict(state)
+        self.margins.load_state_dict(state['margins'])
+
+# %% ../nbs/05_agreement.ipynb #c2186711
+class ELR(Strategy):
+    "Early-learning regularisation: CE plus elr_lambda * log(1 - <p, t>), t a per-video moving average of the predictions."
+    def __init__(self, cfg):
+        super().__init__(cfg)
+        self.index, self.targets, self._batch_targets = {}, None, None
+
+    def _update(self, video_ids, p: torch.Tensor) -> torch.Tensor:
+        new = [v for v in dict.fromkeys(video_ids) if v not in self.index]
+        self.index.update({v: len(self.index) + i for i, v in enumerate(new)})
+        grow = torch.zeros(len(new), p.shape[1])
+        self.targets = grow if self.targets is None else torch.cat([self.targets, grow])
+        rows = torch.tensor([self.index[v] for v in video_ids], dtype=torch.long)
+        q = (p / p.sum(1, keepdim=True)).cpu()
+        self.targets[rows] = self.cfg.elr_beta * self.targets[rows] + (1 - self.cfg.elr_beta) * q
+        return self.targets[rows].to(p.device)
+
+    def decide(self, loss, labels, agreement, video_ids, epoch):
+        self._video_ids = list(video_ids)
+        return super().decide(loss, labels, agreement, video_ids, epoch)
+
+    def objective(self, out, labels, d):
+        p = out.logits.float().softmax(-1).clamp(1e-4, 1 - 1e-4)
+        t = self._update(self._video_ids, p.detach())
+        return super().objective(out, labels, d) + self.cfg.elr_lambda * torch.log(1 - (t * p).sum(1)).mean()
+
+    def state_dict(self):
+        return {**super().state_dict(), 'video_ids': list(self.index), 'targets': None if self.targets is None else self.targets.clone()}
+
+    def load_state_dict(self, state):
+        super().load_state_dict(state)
+        self.index = {v: i for i, v in enumerate(state['video_ids'])}
+        self.targets = None if state['targets'] is None else state['targets'].clone()
+
 # %% ../nbs/05_agreement.ipynb #d0846374
 def agreement_noisy_score(agreement: Agreement, kind: str = 'margin') -> torch.Tensor:
     "rdfer's noisy score: the margin of the mode over the label, (1 - S) * A, or (1 - S) * soft agreement."
@@ -390,6 +514,7 @@ class AgreementWeighting(Strategy):
     def __init__(self, cfg):
         super().__init__(cfg)
         self.mixtures = {}        # decision='mixture': given class -> mixture of last epoch's noisy scores
+        self.margins = MarginMemory()   # decision='dynamics': the label margin averaged over epochs
 
     def noisy_against(self, agreement, labels, score) -> torch.Tensor | None:
         "With decision='mixture': is the score in its class's high component (and the mode not the label)? None: `categorise`'s threshold rule."
@@ -405,7 +530,10 @@ class AgreementWeighting(Strategy):
         score = agreement_noisy_score(agreement, cfg.noisy_score)
         if not self.warmed_up(epoch):
             return Decision(torch.ones_like(loss), labels, torch.full_like(labels, UNDECIDED), score, torch.zeros_like(labels))
-        cat = categorise(agreement, labels, cfg.tau_a, cfg.tau_s, cfg.opposite, self.noisy_against(agreement, labels, score))
+        if cfg.decision == 'dynamics':    # noisy: the label's margin over epochs is low for its class; else clean or hard by the clips' support
+            score = self.margins.posterior(video_ids).to(loss.device)
+            cat = torch.where(score > 0.5, NOISY, torch.where(agreement.label_support >= cfg.tau_s, CLEAN, HARD)).to(labels)
+        else: cat = categorise(agreement, labels, cfg.tau_a, cfg.tau_s, cfg.opposite, self.noisy_against(agreement, labels, score))
         weight = torch.tensor([1.0, cfg.w_hard, cfg.w_noisy], device=loss.device)[cat]
         target = labels
         if cfg.relabel:
@@ -414,22 +542,26 @@ class AgreementWeighting(Strategy):
         return Decision(weight, target, cat, score, (cat == NOISY).long())
 
     def end_epoch(self, epoch, rows: list[dict] | None = None):
-        "Warm-up book-keeping; with decision='mixture', fit one mixture per given class to the epoch's noisy scores."
+        "Warm-up book-keeping; fit one mixture per given class to the epoch's noisy scores ('mixture') or to the margins over epochs ('dynamics')."
         super().end_epoch(epoch, rows)
+        if self.cfg.decision == 'dynamics':
+            if rows: self.margins.update(rows)
+            if self.warmed_up(epoch + 1): self.margins.fit()
         if self.cfg.decision == 'mixture' and rows and self.warmed_up(epoch + 1):
             self.mixtures = fit_mixtures([float(r['noisy_score']) for r in rows], [int(r['given_label']) for r in rows])
 
     def state_dict(self):
-        return {**super().state_dict(), 'mixtures': mixtures_state(self.mixtures)}
+        return {**super().state_dict(), 'mixtures': mixtures_state(self.mixtures), 'margins': self.margins.state_dict()}
 
     def load_state_dict(self, state):
         super().load_state_dict(state)
         self.mixtures = mixtures_from_state(state.get('mixtures', {}))
+        if 'margins' in state: self.margins.load_state_dict(state['margins'])
 
 # %% ../nbs/05_agreement.ipynb #cb9a6015
 STRATEGY_CLASSES = {'ce': Strategy, 'label_smoothing': LabelSmoothing, 'small_loss': SmallLoss,
                     'loss_mixture': LossMixtureSelection, 'class_mixture': ClassLossMixture,
-                    'rdfer': AgreementWeighting}
+                    'aum': AUMSelection, 'elr': ELR, 'rdfer': AgreementWeighting}
 
 def build_strategy(cfg: StrategyConfig | dict | str) -> Strategy:
     "The strategy named by `cfg.name`, configured by `cfg` (a `StrategyConfig`, a dict of its fields, or a name)."

@@ -14,9 +14,9 @@ from .core import CLASSES, NUM_CLASSES, DataError, atomic_write, atomic_write_js
 # %% auto #0
 __all__ = ['ACTION_UNITS', 'EXPRESSIONS', 'CONFUSABLE', 'HARD_FACTORS', 'NOISE_KINDS', 'FRAMES_DIR', 'VIDEOS_DIR', 'SPLIT_DIR',
            'FPS', 'JPEG_QUALITY', 'META_COLUMNS', 'FORMAT_VERSION', 'allowed_factors', 'VideoPlan', 'plan_benchmark',
-           'ExpressionTrack', 'expression_track', 'sample_scene', 'draw_face', 'render_video', 'draw_label_noise',
-           'write_frames', 'write_video', 'write_labels', 'read_metadata', 'render_benchmark', 'relabel_benchmark',
-           'ensure_benchmark', 'synth_command', 'plot_examples']
+           'ExpressionTrack', 'expression_track', 'sample_scene', 'draw_face', 'render_video', 'resembled_class',
+           'draw_label_noise', 'write_frames', 'write_video', 'write_labels', 'read_metadata', 'render_benchmark',
+           'relabel_benchmark', 'ensure_benchmark', 'synth_command', 'plot_examples']
 
 # %% ../nbs/03_synth.ipynb #62e38c71
 ACTION_UNITS = ('brow_raise', 'brow_inner', 'eye_open', 'cheek_raise', 'nose_wrinkle', 'upper_lip',
@@ -304,21 +304,36 @@ def render_video(plan: VideoPlan, frames: int = 32, size: int = 64, seed: int = 
     return out, rec
 
 # %% ../nbs/03_synth.ipynb #e8150c77
-NOISE_KINDS = ('symmetric', 'confusable')
+NOISE_KINDS = ('symmetric', 'confusable', 'instance')
+_AMBIGUITY = dict(low_intensity=3.0, short_apex=2.0, confusable=3.0, occlusion=1.5, blur=1.5)   # instance noise: odds added per factor
 
-def draw_label_noise(labels, noise_rate: float, noise_kind: str = 'symmetric', seed: int = 0) -> np.ndarray:
-    "Given labels: exactly round(noise_rate * N) of `labels` flipped, stratified by class."
+def resembled_class(label: int, factors=()) -> int:
+    "The class a video of `label` with hardness `factors` resembles most: the blend partner, Neutral for a weak or brief apex, else the nearest class in action units."
+    if 'confusable' in factors: return class_index(CONFUSABLE[CLASSES[label]])
+    if CLASSES[label] != 'Neutral' and ({'low_intensity', 'short_apex'} & set(factors)): return class_index('Neutral')
+    d = np.linalg.norm(EXPRESSIONS - EXPRESSIONS[label], axis=1); d[label] = np.inf
+    return int(d.argmin())
+
+def draw_label_noise(labels, noise_rate: float, noise_kind: str = 'symmetric', seed: int = 0, factors=None) -> np.ndarray:
+    "Given labels: exactly round(noise_rate * N) of `labels` flipped, stratified by class (`instance`: more often the more ambiguous, by `factors`)."
     if noise_kind not in NOISE_KINDS: raise ValueError(f'--noise-kind must be one of {NOISE_KINDS}, got {noise_kind!r}')
     if not 0 <= noise_rate <= 1: raise ValueError(f'--noise-rate must be in [0, 1], got {noise_rate}')
     labels = np.asarray(labels, dtype=int)
+    if noise_kind == 'instance' and (factors is None or len(factors) != len(labels)):
+        raise ValueError(f"noise kind 'instance' needs the hardness factors of every video ({len(labels)} labels)")
+    factors = [tuple(f.split(';')) if isinstance(f, str) else tuple(f) for f in factors] if factors is not None else [()] * len(labels)
     rng = np.random.default_rng([seed, 2])
     order, shift = rng.permutation(len(labels)), rng.integers(1, NUM_CLASSES, len(labels))
+    if noise_kind == 'instance':   # weighted draw without replacement: sort by log(odds) + Gumbel noise
+        odds = np.array([1.0 + sum(_AMBIGUITY.get(x, 0.0) for x in f) for f in factors])
+        order = np.argsort(-(np.log(odds) + rng.gumbel(size=len(labels))), kind='stable')
     sizes = np.bincount(labels, minlength=NUM_CLASSES)
     given = labels.copy()
     for c, k in enumerate(_split_counts(sizes, round(noise_rate * len(labels)))):
         idx = order[labels[order] == c][:k]
         if noise_kind == 'symmetric': given[idx] = (c + shift[idx]) % NUM_CLASSES
-        else: given[idx] = class_index(CONFUSABLE[CLASSES[c]])
+        elif noise_kind == 'confusable': given[idx] = class_index(CONFUSABLE[CLASSES[c]])
+        else: given[idx] = [resembled_class(c, factors[i]) for i in idx]
     return given
 
 # %% ../nbs/03_synth.ipynb #77541628
@@ -363,7 +378,7 @@ def write_labels(root, records: list[dict], noise_rate: float, noise_kind: str, 
     "Draw the label noise and write the 5-fold split CSVs and `synth_meta.csv`; returns the full metadata rows."
     root = Path(root)
     true = np.array([class_index(r['true_label']) for r in records])
-    given = draw_label_noise(true, noise_rate, noise_kind, seed)
+    given = draw_label_noise(true, noise_rate, noise_kind, seed, [r['hard_factors'].split(';') if r['hard_factors'] else () for r in records])
     rows = [{**r, 'given_label': CLASSES[g], 'noisy': int(g != t)} for r, t, g in zip(records, true, given)]
     for k in range(1, folds + 1):
         test = [(r['video_id'], class_index(r['true_label']) + 1) for r in rows if r['test_fold'] == k]
@@ -395,7 +410,7 @@ def _check_args(videos, frames, size, noise_rate, noise_kind, hard_rate, media, 
     if frames < 3: raise ValueError(f'--frames must be at least 3, got {frames}')
     if size < 16 or size % 2: raise ValueError(f'--size must be an even number >= 16 (yuv420p video), got {size}')
     if not set(media) or not set(media) <= {'frames', 'video'}: raise ValueError(f"media must be a non-empty subset of ('frames', 'video'), got {media}")
-    draw_label_noise([0], noise_rate, noise_kind)    # validates the noise options
+    draw_label_noise([0], noise_rate, noise_kind, factors=[()])    # validates the noise options
     plan_benchmark(max(videos, 5), hard_rate)[:0] if videos >= 5 else plan_benchmark(videos, hard_rate)
 
 def _clear_output(out: Path) -> None:
