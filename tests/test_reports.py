@@ -29,11 +29,14 @@ def test_aggregation_is_mean_and_sample_std(tmp_path):
     write_table(main_table(find_runs(tmp_path), 'dfew'), tmp_path / 'main', 'caption')
     last = rows_of(tmp_path / 'main.csv')[-1]
     assert float(last['UAR mean']) == row['UAR'].mean and float(last['UAR std']) == row['UAR'].std   # unrounded in CSV
-    assert f"{row['UAR'].mean:.2f} ± {row['UAR'].std:.2f} (n=4)" in (tmp_path / 'main.md').read_text()
+    assert f"{row['UAR'].mean:.2f} ± {row['UAR'].std:.2f} (n=4; 95% CI" in (tmp_path / 'main.md').read_text()
+    t3 = 3.182446305284263                                                     # Student t(0.975) with 3 degrees of freedom
+    assert float(last['UAR lo']) == pytest.approx(row['UAR'].mean - t3 * row['UAR'].std / 2, abs=1e-9)
+    assert float(last['UAR hi']) == pytest.approx(row['UAR'].mean + t3 * row['UAR'].std / 2, abs=1e-9) and last['UAR n'] == '4'
 
 
 def test_single_run_and_missing_values():
-    assert str(aggregate([42.0])) == '42.00 (n=1)' and math.isnan(aggregate([42.0]).std)
+    assert str(aggregate([42.0])) == '42.00 (n=1)' and math.isnan(aggregate([42.0]).std) and math.isnan(aggregate([42.0]).hi)
     assert aggregate([float('nan'), None, 0.5, 0.7]).n == 2
     assert str(Stat(56.93)) == '56.93'
 
@@ -132,7 +135,18 @@ def test_tables_notebook(tiny_runs):
     assert row['runs'] == '2' and row['last epoch'] == str(by['rdfer'][0]['last']['epoch'])
     pc = {r['method']: r for r in rows_of(figures / 'per_class_synth.csv')}['this package: rdfer / ce / noise 0.4']
     assert float(pc['Happy mean']) == pytest.approx(fm['synth_n0.4_ce_f1']['last']['per_class_recall'][0], abs=1e-12) \
-        or (pc['Happy mean'] == 'nan' and math.isnan(fm['synth_n0.4_ce_f1']['last']['per_class_recall'][0]))
+        or (pc['Happy mean'] in ('', 'nan') and math.isnan(fm['synth_n0.4_ce_f1']['last']['per_class_recall'][0]))
+    # paired differences: rdfer minus ce on the pair both have (fold 1, seed 42), with its interval columns; conclusions read back
+    for stem in ('paired', 'difficulty', 'difficulty_paired'):
+        for ext in ('.md', '.csv'): assert (figures / f'{stem}{ext}').stat().st_size > 0, stem + ext
+    pr = {r['strategy']: r for r in rows_of(figures / 'paired.csv')}['rdfer']
+    diff = fm['synth_n0.4_rdfer_f1']['last']['uar'] - fm['synth_n0.4_ce_f1']['last']['uar']
+    assert float(pr['minus ce (same seed) mean']) == pytest.approx(diff, abs=1e-9) and pr['minus ce (same seed) n'] == '1'
+    assert pr['minus ce (same seed) lo'] == '' and pr['minus ce (same seed) hi'] == ''          # one pair: no interval
+    from rdfer.reports import conclusions
+    con = {(c['comparison'], c['measure']): c for c in conclusions(figures)}
+    c = con[('rdfer vs ce at 40% symmetric', 'clean-test UAR (points)')]
+    assert c['n'] == 1 and c['verdict'] == 'no difference detected (n = 1)' and c['mean'] == pytest.approx(diff, abs=1e-9)
     dfew = (figures / 'main_dfew.md').read_text()
     assert dfew.startswith('Table: ') and 'no run found' in dfew and '| RDFER | T-BIOM 2025 |' in dfew and '56.93' in dfew
 
