@@ -437,9 +437,9 @@ def noise_setting(noise) -> str:
     return '0% noise' if float(rate) == 0 else f"{100 * float(rate):g}% {kind[0] if kind else 'symmetric'}"
 
 def read_interval(row: dict, name: str) -> Interval | None:
-    "The interval of column `name` from a CSV row (`<name> mean`, `std`, `lo`, `hi`, `n`); None where the row has none."
+    "The interval of column `name` from a CSV row (`<name> mean`, `std`, `lo`, `hi`, `n`); None where the row (or its table) has none."
     f = lambda s: float('nan') if row.get(f'{name} {s}') in (None, '') else float(row[f'{name} {s}'])
-    if row.get(f'{name} n') in (None, '') or int(f('n')) == 0: return None
+    if f'{name} lo' not in row or row.get(f'{name} n') in (None, '') or int(f('n')) == 0: return None   # no interval columns: an older table
     return Interval(f('mean'), f('std'), int(f('n')), f('lo'), f('hi'), signed=True)
 
 def conclusion_tables(source) -> dict[str, list[dict]]:
