@@ -4,7 +4,7 @@
 
 # %% ../nbs/12_reports.ipynb #ca3d1b19
 from __future__ import annotations
-import hashlib, io, json, math, sys
+import argparse, hashlib, io, json, math, os, sys
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
@@ -21,11 +21,11 @@ __all__ = ['REPORTED', 'STRATEGY_ORDER', 'BEST', 'ABLATION_ORDER', 'DETECTION_FI
            'main_table', 'per_class_table', 'ablation_table', 'robustness_table', 'synth_groups', 'detection_table',
            'run_inventory', 'read_records', 'data_root', 'run_truth', 'records_at', 'truth_arrays',
            'difficulty_breakdown', 'difficulty_table', 'difficulty_paired_table', 'paired_table', 'noise_setting',
-           'read_interval', 'conclusion_tables', 'conclusions', 'conclusions_markdown', 'localisation',
-           'uniform_localisation', 'localisation_table', 'plot_localisation', 'save_figure',
-           'plot_agreement_by_category', 'category_fractions', 'plot_category_evolution', 'noisy_scores',
-           'plot_roc_curves', 'plot_resampling_example', 'load_run_model', 'resampling_example', 'plot_confusion_grid',
-           'summed_confusion', 'plot_robustness']
+           'read_interval', 'conclusion_tables', 'conclusions', 'conclusions_markdown', 'tables_from_runs',
+           'conclusions_of', 'compare_conclusions', 'compare_command', 'localisation', 'uniform_localisation',
+           'localisation_table', 'plot_localisation', 'save_figure', 'plot_agreement_by_category', 'category_fractions',
+           'plot_category_evolution', 'noisy_scores', 'plot_roc_curves', 'plot_resampling_example', 'load_run_model',
+           'resampling_example', 'plot_confusion_grid', 'summed_confusion', 'plot_robustness']
 
 # %% ../nbs/12_reports.ipynb #35f3fb85
 _PUBLISHED = [  # method, venue/year, DFEW (UAR, WAR), FERV39K (UAR, WAR) -- nbs/paper.ipynb section 5
@@ -478,6 +478,51 @@ def conclusions_markdown(rows: list[dict]) -> str:
     return markdown_table([dict(comparison=r['comparison'], measure=r['measure'], **{'difference (95% CI)': r['interval'].format()},
                                 verdict=r['verdict']) for r in rows]) if rows else ''
 
+
+# %% ../nbs/12_reports.ipynb #80644dd6
+def tables_from_runs(runs: list[Run]) -> dict[str, list[dict]]:
+    "The tables `conclusions` reads, made from run folders."
+    return dict(paired=paired_table(runs), noise_detection=detection_table(runs), difficulty_paired=difficulty_paired_table(runs))
+
+def conclusions_of(folder) -> list[dict]:
+    "The conclusions of a figures folder, or of a main job's output folder (its figures/, else recomputed from its runs/)."
+    p = Path(folder)
+    if not p.is_dir(): raise DataError(p, 'not a folder: a figures folder or a main job output folder (rdfer main --out) was expected')
+    for f in (p, p / 'figures'):
+        if (found := conclusions(f)): return found
+    runs = find_runs(p / 'runs' if (p / 'runs').is_dir() else p, verbose=False)
+    if not runs: raise DataError(p, 'holds neither the paired tables (paired.csv with interval columns) nor finished run folders')
+    old = os.environ.get('RDFER_CACHE')
+    if (p / 'data').is_dir(): os.environ['RDFER_CACHE'] = str(p / 'data')        # the benchmark rdfer main rendered there
+    try: return conclusions(tables_from_runs(runs))
+    finally:
+        if (p / 'data').is_dir(): os.environ.pop('RDFER_CACHE') if old is None else os.environ.update(RDFER_CACHE=old)
+
+# %% ../nbs/12_reports.ipynb #a5980694
+def _verdict_class(v: str) -> str: return v.split(' (n = ')[0]
+
+def compare_conclusions(a: list[dict], b: list[dict]) -> list[dict]:
+    "Conclusion by conclusion: both intervals and verdicts, and whether the verdicts agree (n aside; one side missing: no)."
+    ka, kb = ({(r['comparison'], r['measure']): r for r in s} for s in (a, b))
+    show = lambda r, f: (r['interval'].format() if f == 'interval' else r[f]) if r else 'missing'
+    return [dict(comparison=k[0], measure=k[1], A=show(ka.get(k), 'interval'), B=show(kb.get(k), 'interval'),
+                 **{'verdict A': show(ka.get(k), 'verdict'), 'verdict B': show(kb.get(k), 'verdict')},
+                 agree=k in ka and k in kb and _verdict_class(ka[k]['verdict']) == _verdict_class(kb[k]['verdict']))
+            for k in dict.fromkeys([*ka, *kb])]
+
+def compare_command(argv: list[str]) -> int:
+    "`rdfer compare A B`: do two main jobs (or figures folders) reach the same conclusions? 0 all agree, 1 not, 2 unreadable."
+    p = argparse.ArgumentParser(prog='rdfer compare', description='Compare the conclusions of two main jobs, conclusion by conclusion.')
+    p.add_argument('a', help='a main job output folder (rdfer main --out) or a figures folder')
+    p.add_argument('b', help='the other one')
+    args = p.parse_args(argv)
+    try: rows = compare_conclusions(conclusions_of(args.a), conclusions_of(args.b))
+    except DataError as e: print(f'rdfer compare: {e}', file=sys.stderr); return 2
+    print(f'A: {args.a}\nB: {args.b}\n')
+    print(markdown_table([r | dict(agree='yes' if r['agree'] else 'NO') for r in rows]))
+    n = sum(r['agree'] for r in rows)
+    print(f'{n} of {len(rows)} conclusions agree')
+    return 0 if rows and n == len(rows) else 1
 
 # %% ../nbs/12_reports.ipynb #95848d63
 def _key_segments(run: Run) -> dict:

@@ -147,6 +147,10 @@ def test_tables_notebook(tiny_runs):
     con = {(c['comparison'], c['measure']): c for c in conclusions(figures)}
     c = con[('rdfer vs ce at 40% symmetric', 'clean-test UAR (points)')]
     assert c['n'] == 1 and c['verdict'] == 'no difference detected (n = 1)' and c['mean'] == pytest.approx(diff, abs=1e-9)
+    # rdfer compare: the tables read back from the figures folder and those recomputed from the run folders agree
+    r = subprocess.run([str(BIN / 'rdfer'), 'compare', str(figures), str(base)], env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    assert f'{len(con)} of {len(con)} conclusions agree' in r.stdout and 'rdfer vs ce at 40% symmetric' in r.stdout
     dfew = (figures / 'main_dfew.md').read_text()
     assert dfew.startswith('Table: ') and 'no run found' in dfew and '| RDFER | T-BIOM 2025 |' in dfew and '56.93' in dfew
 
@@ -165,3 +169,27 @@ def test_agreement_analysis_notebook(tiny_runs):
     assert sorted(p.stem for p in figures.glob('*.png')) == sorted(stems)
     loc = (figures / 'localisation.md').read_text()
     assert 'uniform clips would reach' in loc and '(n=' in loc      # the key-expression clips' localisation rate, measured
+
+
+def fabricated_job(path, gains, seeds=(1, 2, 3)):
+    "A main job's output folder of fabricated runs: ce and rdfer at 0% and 40% noise; rdfer gains gains[i] over ce at 40% on seed i."
+    for i, seed in enumerate(seeds):
+        for s, nr, u in (('ce', 0.0, 90 + i), ('rdfer', 0.0, 90.5 + i), ('ce', 0.4, 78 + i), ('rdfer', 0.4, 78 + i + gains[i])):
+            example_run(path / 'runs' / f'{s}_{nr}_s{seed}', strategy=s, seed=seed, noise_rate=nr, uar=u, auroc=None if nr == 0 else 0.9)
+    return path
+
+
+def test_compare_command(tmp_path, capsys):
+    from rdfer.reports import compare_command
+    a, b = fabricated_job(tmp_path / 'a', (2.0, 3.0, 2.5)), fabricated_job(tmp_path / 'b', (1.5, 2.5, 2.0))
+    c = fabricated_job(tmp_path / 'c', (2.0, -1.0, 0.5))                     # rdfer's lead over ce is not resolved here
+    same = subprocess.run([str(BIN / 'rdfer'), 'compare', str(a), str(b)], capture_output=True, text=True, timeout=300)   # routed by rdfer.cli
+    assert same.returncode == 0, same.stdout + same.stderr
+    line = next(l for l in same.stdout.splitlines() if l.startswith('| rdfer vs ce at 40% symmetric | clean-test UAR'))
+    assert line.count('rdfer ahead of ce') == 2 and line.rstrip().endswith('| yes |')
+    assert compare_command([str(a), str(c)]) == 1
+    line = next(l for l in capsys.readouterr().out.splitlines() if l.startswith('| rdfer vs ce at 40% symmetric | clean-test UAR'))
+    assert 'rdfer ahead of ce' in line and 'no difference detected (n = 3)' in line and line.rstrip().endswith('| NO |')
+    assert compare_command([str(a), str(tmp_path / 'none')]) == 2
+    err = capsys.readouterr().err
+    assert 'rdfer compare:' in err and 'none' in err
