@@ -10,7 +10,7 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['NOISE_SETTINGS', 'GRID', 'SEEDS', 'FOLD', 'QUICK_GRID', 'main_grid', 'notebooks_dir', 'run_notebook', 'run_grid',
-           'run_main', 'main_command']
+           'source_tree', 'publish', 'run_main', 'main_command']
 
 # %% ../nbs/09_pipeline.ipynb #e0c4e4e2
 NOISE_SETTINGS = {'noise0': dict(noise_rate=0.0), 'noise40': dict(noise_rate=0.4, noise_kind='symmetric'),
@@ -100,13 +100,34 @@ def run_grid(grid: dict[str, dict], out: Path, preset: str = 'synth', workers: i
     return sorted(rows, key=lambda r: order.index(r['run']))
 
 # %% ../nbs/09_pipeline.ipynb #18af38bd
-def run_main(out: str | Path = 'outputs/main', figures: str | Path = 'figures', quick: bool = False,
-             nbs: str | None = None, epochs: int | None = None, workers: int | None = None, log=print) -> dict:
-    "The main job: render, train the grid, make the tables and the analysis; returns where things are."
+def source_tree() -> Path:
+    "The rdfer source tree this package runs from (it holds scripts/readme.sh and nbs/index.ipynb)."
+    import rdfer
+    root = Path(rdfer.__file__).resolve().parents[1]
+    if not (root / 'scripts' / 'readme.sh').exists(): raise FileNotFoundError(f'{root} is not an rdfer source tree (no scripts/readme.sh): --publish needs one')
+    return root
+
+def publish(figures: str | Path, repo: str | Path | None = None, log=print) -> list[Path]:
+    "Copy a main job's tables and figures into the repository's figures/ and regenerate README.md (scripts/readme.sh)."
+    import shutil, subprocess
+    repo = Path(repo) if repo else source_tree()
+    src, dest = Path(figures).resolve(), (repo / 'figures').resolve()
+    copied = [] if src == dest else [Path(shutil.copy2(f, dest / f.name)) for f in sorted(src.iterdir()) if f.is_file()]
+    log(f'[main] published {len(copied)} files from {src} to {dest}')
+    subprocess.run(['bash', str(repo / 'scripts' / 'readme.sh')], cwd=repo, check=True)
+    return copied
+
+def run_main(out: str | Path = 'outputs/main', figures: str | Path | None = None, quick: bool = False,
+             nbs: str | None = None, epochs: int | None = None, workers: int | None = None, log=print, publish_to: str | Path | None = None) -> dict:
+    "The main job: render, train the grid, make the tables and the analysis under `out` (figures: `out/figures`); then publish them to `publish_to`."
     from rdfer.config import PRESETS
     from rdfer.reports import markdown_table
     from rdfer.core import atomic_write
-    t0, out, figures = time.time(), Path(out).resolve(), Path(figures).resolve()
+    from rdfer.train import processor_model
+    if publish_to and not (Path(publish_to) / 'scripts' / 'readme.sh').exists():      # fail before the job, not after it
+        raise FileNotFoundError(f'{publish_to} is not an rdfer source tree (no scripts/readme.sh): nowhere to publish')
+    t0, out = time.time(), Path(out).resolve()
+    figures = Path(figures).resolve() if figures else out / 'figures'
     nbs_dir = notebooks_dir(nbs)
     os.environ['RDFER_CACHE'] = str(out / 'data')          # the benchmark is rendered under the output folder
     preset = 'tiny' if quick else 'synth'
@@ -118,7 +139,8 @@ def run_main(out: str | Path = 'outputs/main', figures: str | Path = 'figures', 
     rows = run_grid(grid, out, preset, workers, log)
     trained = sum(r['seconds'] for r in rows if r['status'] == 'trained')
     summary = markdown_table(rows, f'the runs of the main job ({sum(r["status"] == "trained" for r in rows)} trained, '
-                                   f'{sum(r["status"] == "reused" for r in rows)} reused; {trained / 60:.1f} min of training)')
+                                   f'{sum(r["status"] == "reused" for r in rows)} reused; {trained / 60:.1f} min of training; '
+                                   f'processor: {processor_model()}, {os.cpu_count()} cores)')
     atomic_write(out / 'summary.md', summary)
     log(summary)
     for nb in ('tables', 'agreement_analysis'):
@@ -129,6 +151,8 @@ def run_main(out: str | Path = 'outputs/main', figures: str | Path = 'figures', 
                   seconds=round(time.time() - t0, 1), runs_summary=rows)
     log(f"[main] done in {result['seconds'] / 60:.1f} min\n  runs:      {result['runs']}\n  notebooks: {result['notebooks']}\n"
         f"  tables and figures: {result['figures']}")
+    if publish_to: result['published'] = [str(p) for p in publish(figures, publish_to, log)]
+    else: log(f'[main] figures/ and README.md are unchanged; to publish these: rdfer main --publish (reuses every run)')
     return result
 
 # %% ../nbs/09_pipeline.ipynb #bc87f51c
@@ -136,12 +160,13 @@ def main_command(argv: list[str]) -> int:
     "`rdfer main`: the end-to-end main job."
     p = argparse.ArgumentParser(prog='rdfer main', description='Render the synthetic benchmark, train the grid, make the tables and figures.')
     p.add_argument('--out', default='outputs/main', help='output folder (data, runs, logs, executed notebooks)')
-    p.add_argument('--figures', default='figures', help='where tables and figures are written')
+    p.add_argument('--figures', default=None, help='where tables and figures are written (default: OUT/figures)')
+    p.add_argument('--publish', action='store_true', help="then copy them into the source tree's figures/ and regenerate README.md")
     p.add_argument('--quick', action='store_true', help='a small grid on the tiny preset (tests)')
     p.add_argument('--epochs', type=int, default=None, help='override the preset epochs of every run')
     p.add_argument('--workers', type=int, default=None, help='runs at a time (default: one per core)')
     p.add_argument('--nbs', default=None, help='folder of the notebooks (default: the source tree of the package)')
     a = p.parse_args(argv)
-    try: run_main(a.out, a.figures, a.quick, a.nbs, a.epochs, a.workers)
+    try: run_main(a.out, a.figures, a.quick, a.nbs, a.epochs, a.workers, publish_to=source_tree() if a.publish else None)
     except FileNotFoundError as e: print(f'rdfer main: {e}', file=sys.stderr); return 2
     return 0

@@ -4,24 +4,28 @@
 
 # %% ../nbs/12_reports.ipynb #ca3d1b19
 from __future__ import annotations
-import hashlib, io, json, math, sys
+import argparse, hashlib, io, json, math, os, sys
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
 from .core import CLASSES, DataError, atomic_write
+from .stats import Interval, interval, paired, verdict
+from .train import _VOLATILE as _RUN_VOLATILE
 from .runs import (CONFIG, METRICS, FINAL, AGREEMENT, PREDICTIONS, CHECKPOINTS, read_csv, write_csv, read_json, read_agreement_rows,
                         latest_checkpoint, read_checkpoint)
 
 # %% auto #0
-__all__ = ['REPORTED', 'STRATEGY_ORDER', 'BEST', 'ABLATION_ORDER', 'DETECTION_FIGURES', 'DIFFICULTY_COLUMNS', 'NoiseLevel', 'Run',
-           'read_run', 'scan_runs', 'find_runs', 'ablation_label', 'config_signature', 'run_group_key', 'group_runs',
-           'Stat', 'aggregate', 'summarise', 'markdown_table', 'write_table', 'main_table', 'per_class_table',
-           'ablation_table', 'robustness_table', 'synth_groups', 'detection_table', 'run_inventory', 'read_records',
-           'data_root', 'run_truth', 'records_at', 'truth_arrays', 'difficulty_breakdown', 'difficulty_table',
-           'paired_table', 'localisation', 'uniform_localisation', 'localisation_table', 'plot_localisation',
-           'save_figure', 'plot_agreement_by_category', 'category_fractions', 'plot_category_evolution', 'noisy_scores',
-           'plot_roc_curves', 'plot_resampling_example', 'load_run_model', 'resampling_example', 'plot_confusion_grid',
-           'summed_confusion', 'plot_robustness']
+__all__ = ['REPORTED', 'STRATEGY_ORDER', 'BEST', 'ABLATION_ORDER', 'DETECTION_FIGURES', 'DIFFICULTY_COLUMNS', 'CONCLUSION_TABLES',
+           'NoiseLevel', 'Run', 'read_run', 'scan_runs', 'find_runs', 'ablation_label', 'config_signature',
+           'run_group_key', 'group_runs', 'Stat', 'aggregate', 'summarise', 'markdown_table', 'write_table',
+           'main_table', 'per_class_table', 'ablation_table', 'robustness_table', 'synth_groups', 'detection_table',
+           'run_inventory', 'read_records', 'data_root', 'run_truth', 'records_at', 'truth_arrays',
+           'difficulty_breakdown', 'difficulty_table', 'difficulty_paired_table', 'paired_table', 'noise_setting',
+           'read_interval', 'conclusion_tables', 'conclusions', 'conclusions_markdown', 'tables_from_runs',
+           'conclusions_of', 'compare_conclusions', 'compare_command', 'localisation', 'uniform_localisation',
+           'localisation_table', 'plot_localisation', 'save_figure', 'plot_agreement_by_category', 'category_fractions',
+           'plot_category_evolution', 'noisy_scores', 'plot_roc_curves', 'plot_resampling_example', 'load_run_model',
+           'resampling_example', 'plot_confusion_grid', 'summed_confusion', 'plot_robustness']
 
 # %% ../nbs/12_reports.ipynb #35f3fb85
 _PUBLISHED = [  # method, venue/year, DFEW (UAR, WAR), FERV39K (UAR, WAR) -- nbs/paper.ipynb section 5
@@ -124,8 +128,7 @@ def find_runs(runs_dir, verbose: bool = True) -> list[Run]:
     return [r for r in runs if r.finished]
 
 # %% ../nbs/12_reports.ipynb #14458271
-_VOLATILE = {('data', 'fold'), ('train', 'seed'), ('train', 'out_dir'), ('train', 'resume'), ('train', 'device'), ('data', 'workers'),
-             ('data', 'root')}
+_VOLATILE = _RUN_VOLATILE | {('data', 'fold'), ('train', 'seed')}     # the engine's per-machine options, and the repetitions
 
 def ablation_label(model: dict) -> str:
     "The design switch(es) a model configuration turns off, or 'full RDFER'."
@@ -155,7 +158,7 @@ def group_runs(runs: list[Run]) -> dict[tuple, list[Run]]:
 # %% ../nbs/12_reports.ipynb #c5eba20d
 @dataclass
 class Stat:
-    "Mean, sample std and count of one figure over runs (n=None: a single published figure)."
+    "A single published figure (n=None); figures over runs are `rdfer.stats.Interval`s."
     mean: float
     std: float = float('nan')
     n: int | None = None
@@ -166,16 +169,21 @@ class Stat:
         if self.n == 1: return f'{self.mean:.2f} (n=1)'
         return f'{self.mean:.2f} ± {self.std:.2f} (n={self.n})'
 
-def aggregate(values) -> Stat:
-    "Mean ± sample standard deviation over the non-NaN values."
-    v = np.array([x for x in values if x is not None], dtype=np.float64)
-    v = v[~np.isnan(v)]
-    if len(v) == 0: return Stat(float('nan'), float('nan'), 0)
-    return Stat(float(v.mean()), float(v.std(ddof=1)) if len(v) > 1 else float('nan'), len(v))
+def aggregate(values, level: float = 0.95) -> Interval:
+    "Mean, sample std and the Student-t interval of the mean over the non-missing values (`rdfer.stats.interval`)."
+    return interval(values, level)
 
 def _noise_auroc(run: Run) -> float:
     nd = run.final.get('noise_detection') or {}
     return float(nd['auroc']) if nd.get('auroc') is not None else float('nan')
+
+def _by_seed(runs: list[Run], value=lambda r: float(r.final['last']['uar'])) -> dict:
+    "(strategy, noise level) -> {(fold, seed): value(run)} of the full model's synthetic-benchmark runs."
+    out = {}
+    for r in runs:
+        if r.dataset == 'synth' and ablation_label(r.section('model')) == 'full RDFER' and r.variant == 'rdfer':
+            out.setdefault((r.strategy, r.noise_rate), {})[(r.fold, r.seed)] = value(r)
+    return out
 
 def summarise(runs: list[Run]) -> dict:
     "UAR, WAR and noise AUROC of the last epoch, and the best epoch's UAR, over a group of finished runs."
@@ -194,12 +202,23 @@ def _md_cell(v) -> str:
     if isinstance(v, float): return '–' if v != v else f'{v:.2f}'
     return str(v).replace('|', '\\|')
 
-def _csv_row(row: dict) -> dict:
+def _blank(x) -> float | str: return '' if x is None or x != x else x
+
+def _csv_row(row: dict, stats: set = frozenset()) -> dict:
+    "A table row as CSV cells: an interval (or a column of `stats`) becomes `<name> mean`, `std`, `lo`, `hi`, `n`."
     out = {}
     for k, v in row.items():
-        if isinstance(v, Stat): out.update({f'{k} mean': v.mean, f'{k} std': '' if v.std != v.std else v.std, f'{k} n': '' if v.n is None else v.n})
+        if isinstance(v, Interval) or (v is None and k in stats):
+            v = v or interval([])
+            out.update({f'{k} {f}': _blank(getattr(v, f)) for f in ('mean', 'std', 'lo', 'hi')} | {f'{k} n': v.n})
+        elif isinstance(v, Stat): out.update({f'{k} mean': v.mean, f'{k} std': _blank(v.std), f'{k} n': _blank(v.n)})
         else: out[k] = '' if v is None else v
     return out
+
+def _csv_rows(rows: list[dict]) -> list[dict]:
+    "Every row as CSV cells; a column that holds an interval in any row has interval columns in every row."
+    stats = {k for r in rows for k, v in r.items() if isinstance(v, Interval)}
+    return [_csv_row(r, stats) for r in rows]
 
 def markdown_table(rows: list[dict], caption: str = '') -> str:
     "A caption line and a Markdown table of `rows` (2 decimals)."
@@ -212,7 +231,7 @@ def write_table(rows: list[dict], stem, caption: str = '') -> tuple[Path, Path]:
     "Write `stem.md` (caption + Markdown table) and `stem.csv` (unrounded numbers), atomically."
     stem = Path(stem)
     md = atomic_write(stem.with_suffix('.md'), markdown_table(rows, caption))
-    return md, write_csv(stem.with_suffix('.csv'), [_csv_row(r) for r in rows])
+    return md, write_csv(stem.with_suffix('.csv'), _csv_rows(rows))
 
 # %% ../nbs/12_reports.ipynb #703fc41d
 STRATEGY_ORDER = ('ce', 'label_smoothing', 'small_loss', 'loss_mixture', 'class_mixture', 'rdfer')
@@ -285,7 +304,7 @@ def robustness_table(runs: list[Run]) -> list[dict]:
     rows = {}
     for _, k, m, clash in groups:
         name = k[2] + ('' if k[1] == 'rdfer' else f' ({k[1]})') + clash
-        row = rows.setdefault(name, dict(strategy=name, **{f'{c} @ noise {r:g}': Stat(float('nan'), n=0) for r in rates
+        row = rows.setdefault(name, dict(strategy=name, **{f'{c} @ noise {r:g}': interval([]) for r in rates
                                                            for c in ('UAR', 'WAR', 'noise AUROC')}))
         row.update({f'UAR @ noise {k[3]:g}': m['uar'], f'WAR @ noise {k[3]:g}': m['war'], f'noise AUROC @ noise {k[3]:g}': m['auroc']})
     return list(rows.values()) or [dict(strategy='no run found')]
@@ -300,14 +319,15 @@ def synth_groups(runs: list[Run], keep=lambda k: k[0] == 'synth' and k[4] == 'fu
     members = group_runs(runs)
     return [(k, clash, members[k]) for _, k, _, clash in sorted(_labelled_groups(runs, keep), key=lambda g: (g[1][3], _sort_key(g[1])))]
 
-def detection_table(runs: list[Run]) -> list[dict]:
-    "Noisy-label detection figures of the last epoch per strategy and noise rate (synthetic benchmark), mean ± std."
-    rows = []
+def detection_table(runs: list[Run], baseline: str = 'ce') -> list[dict]:
+    "Noisy-label detection figures of the last epoch per strategy and noise rate (synthetic benchmark), means and 95% intervals."
+    rows, auc = [], _by_seed(runs, _noise_auroc)
     for k, clash, members in synth_groups(runs):
         nd = [r.final.get('noise_detection') or {} for r in members]
+        vs = paired(auc.get((k[2], k[3]), {}), auc.get((baseline, k[3]))) if k[2] != baseline and k[1] == 'rdfer' and not clash else None
         rows.append(dict(strategy=k[2] + ('' if k[1] == 'rdfer' else f' ({k[1]})') + clash, **{'noise rate': k[3]},
                          **{name: aggregate([d.get(key, float('nan')) for d in nd]) for key, name in DETECTION_FIGURES.items()},
-                         runs=len(members)))
+                         **{f'AUROC minus {baseline} (same seed)': vs}, runs=len(members)))
     empty = [name for name in DETECTION_FIGURES.values() if rows and all(r[name].n == 0 for r in rows)]   # not measured by any run
     return [{k: v for k, v in r.items() if k not in empty} for r in rows] or [dict(strategy='no run found')]
 
@@ -376,7 +396,7 @@ def difficulty_breakdown(run: Run) -> dict | None:
     return out
 
 def difficulty_table(runs: list[Run]) -> list[dict]:
-    "Clean-test accuracy (%) by difficulty per strategy and noise level (synthetic benchmark), mean ± std over runs."
+    "Clean-test accuracy (%) by difficulty per strategy and noise level (synthetic benchmark), means and 95% intervals over runs."
     rows = []
     for k, clash, members in synth_groups(runs):
         parts = [b for b in (difficulty_breakdown(r) for r in members) if b]
@@ -384,30 +404,125 @@ def difficulty_table(runs: list[Run]) -> list[dict]:
                                    runs=len(parts)))
     return rows or [dict(strategy='no run with ground truth found')]
 
+# %% ../nbs/12_reports.ipynb #46b7f336
+def difficulty_paired_table(runs: list[Run], baseline: str = 'ce') -> list[dict]:
+    "Per strategy and noise level: clean-test accuracy by difficulty minus `baseline`'s on the same (fold, seed), 95% intervals."
+    parts = {k: {s: b for s, b in v.items() if b} for k, v in _by_seed(runs, difficulty_breakdown).items()}
+    order = lambda key: (key[1], STRATEGY_ORDER.index(key[0]) if key[0] in STRATEGY_ORDER else 99)
+    rows = [dict(strategy=s, **{'noise rate': noise}, **{f'{c} minus {baseline} (same seed)':
+                 paired({k: b[c] for k, b in mine.items()}, {k: b[c] for k, b in parts.get((baseline, noise), {}).items()})
+                 for c in DIFFICULTY_COLUMNS}) for (s, noise), mine in sorted(parts.items(), key=lambda t: order(t[0])) if s != baseline and mine]
+    return rows or [dict(strategy=f'no run with ground truth and a {baseline} run on the same seed found')]
+
 # %% ../nbs/12_reports.ipynb #52bb6158
-def _uar_by_seed(runs: list[Run]) -> dict:
-    "(strategy, noise level) -> {(fold, seed): last-epoch UAR} of the full model's synthetic-benchmark runs."
-    out = {}
-    for r in runs:
-        if r.dataset == 'synth' and ablation_label(r.section('model')) == 'full RDFER' and r.variant == 'rdfer':
-            out.setdefault((r.strategy, r.noise_rate), {})[(r.fold, r.seed)] = float(r.final['last']['uar'])
-    return out
-
-def _paired(a: dict, b: dict | None) -> Stat:
-    common = sorted(set(a) & set(b or {}))
-    return aggregate([a[s] - b[s] for s in common])
-
 def paired_table(runs: list[Run], baseline: str = 'ce') -> list[dict]:
-    "Per strategy and noise level: last-epoch UAR, minus `baseline`'s on the same (fold, seed), and the drop from 0% noise."
-    by = _uar_by_seed(runs)
+    "Per strategy and noise level: last-epoch UAR, minus `baseline`'s on the same (fold, seed), and the drop from 0% noise; 95% intervals."
+    by = _by_seed(runs)
     order = lambda key: (key[1], STRATEGY_ORDER.index(key[0]) if key[0] in STRATEGY_ORDER else 99)
     rows = []
     for (strategy, noise) in sorted(by, key=order):
         mine, clean = by[(strategy, noise)], by.get((strategy, NoiseLevel(0.0)))
         rows.append(dict(strategy=strategy, **{'noise rate': noise, 'UAR': aggregate(mine.values()),
-                         f'minus {baseline} (same seed)': _paired(mine, by.get((baseline, noise))) if strategy != baseline else None,
-                         'drop from 0% noise (same seed)': _paired(clean, mine) if clean and float(noise) > 0 else None}))
+                         f'minus {baseline} (same seed)': paired(mine, by.get((baseline, noise))) if strategy != baseline else None,
+                         'drop from 0% noise (same seed)': paired(clean, mine) if clean and float(noise) > 0 else None}))
     return rows or [dict(strategy='no run found')]
+
+
+# %% ../nbs/12_reports.ipynb #3cd60f0b
+CONCLUSION_TABLES = ('paired', 'noise_detection', 'difficulty_paired')
+
+def noise_setting(noise) -> str:
+    "'0.4' -> '40% symmetric', '0.3 confusable' -> '30% confusable', '0' -> '0% noise'."
+    rate, *kind = str(noise).split()
+    return '0% noise' if float(rate) == 0 else f"{100 * float(rate):g}% {kind[0] if kind else 'symmetric'}"
+
+def read_interval(row: dict, name: str) -> Interval | None:
+    "The interval of column `name` from a CSV row (`<name> mean`, `std`, `lo`, `hi`, `n`); None where the row (or its table) has none."
+    f = lambda s: float('nan') if row.get(f'{name} {s}') in (None, '') else float(row[f'{name} {s}'])
+    if f'{name} lo' not in row or row.get(f'{name} n') in (None, '') or int(f('n')) == 0: return None   # no interval columns: an older table
+    return Interval(f('mean'), f('std'), int(f('n')), f('lo'), f('hi'), signed=True)
+
+def conclusion_tables(source) -> dict[str, list[dict]]:
+    "The tables `conclusions` reads, as CSV rows: from a figures folder (missing files left out) or from tables of rows."
+    if isinstance(source, dict): return {k: _csv_rows(v) for k, v in source.items() if k in CONCLUSION_TABLES}
+    return {k: read_csv(Path(source) / f'{k}.csv') for k in CONCLUSION_TABLES if (Path(source) / f'{k}.csv').exists()}
+
+# %% ../nbs/12_reports.ipynb #9a81ecce
+def _conclusion(comparison: str, measure: str, iv: Interval, higher: str, lower: str) -> dict:
+    return dict(comparison=comparison, measure=measure, interval=iv, mean=iv.mean, lo=iv.lo, hi=iv.hi, n=iv.n, verdict=verdict(iv, higher, lower))
+
+def conclusions(source, baseline: str = 'ce') -> list[dict]:
+    "One row per comparison the paired tables hold (a figures folder, or {stem: rows}): its interval and verdict."
+    t, out = conclusion_tables(source), []
+    for r in t.get('paired', []):
+        s, at = r['strategy'], noise_setting(r['noise rate'])
+        if (iv := read_interval(r, f'minus {baseline} (same seed)')):
+            out.append(_conclusion(f'{s} vs {baseline} at {at}', 'clean-test UAR (points)', iv, f'{s} ahead of {baseline}', f'{s} behind {baseline}'))
+        if (iv := read_interval(r, 'drop from 0% noise (same seed)')):
+            out.append(_conclusion(f'{s}: 0% noise vs {at}', 'UAR lost to the noise (points)', iv, 'the noise costs UAR', 'the noise raises UAR'))
+    for r in t.get('noise_detection', []):
+        if (iv := read_interval(r, f'AUROC minus {baseline} (same seed)')):
+            s = r['strategy']
+            out.append(_conclusion(f'{s} vs {baseline} at {noise_setting(r["noise rate"])}', "noisy-label AUROC (own score)", iv,
+                                   f'{s} finds wrong labels better', f'{s} finds wrong labels worse'))
+    for r in t.get('difficulty_paired', []):
+        for c in ('easy', 'hard'):
+            if (iv := read_interval(r, f'{c} minus {baseline} (same seed)')):
+                s = r['strategy']
+                out.append(_conclusion(f'{s} vs {baseline} at {noise_setting(r["noise rate"])}', f'accuracy on {c} videos (points)', iv,
+                                       f'{s} ahead of {baseline}', f'{s} behind {baseline}'))
+    return out
+
+def conclusions_markdown(rows: list[dict]) -> str:
+    "The conclusions as a Markdown table: comparison, measure, mean difference with its 95% interval, verdict."
+    return markdown_table([dict(comparison=r['comparison'], measure=r['measure'], **{'difference (95% CI)': r['interval'].format()},
+                                verdict=r['verdict']) for r in rows]) if rows else ''
+
+
+# %% ../nbs/12_reports.ipynb #80644dd6
+def tables_from_runs(runs: list[Run]) -> dict[str, list[dict]]:
+    "The tables `conclusions` reads, made from run folders."
+    return dict(paired=paired_table(runs), noise_detection=detection_table(runs), difficulty_paired=difficulty_paired_table(runs))
+
+def conclusions_of(folder) -> list[dict]:
+    "The conclusions of a figures folder, or of a main job's output folder (its figures/, else recomputed from its runs/)."
+    p = Path(folder)
+    if not p.is_dir(): raise DataError(p, 'not a folder: a figures folder or a main job output folder (rdfer main --out) was expected')
+    for f in (p, p / 'figures'):
+        if (found := conclusions(f)): return found
+    runs = find_runs(p / 'runs' if (p / 'runs').is_dir() else p, verbose=False)
+    if not runs: raise DataError(p, 'holds neither the paired tables (paired.csv with interval columns) nor finished run folders')
+    old = os.environ.get('RDFER_CACHE')
+    if (p / 'data').is_dir(): os.environ['RDFER_CACHE'] = str(p / 'data')        # the benchmark rdfer main rendered there
+    try: return conclusions(tables_from_runs(runs))
+    finally:
+        if (p / 'data').is_dir(): os.environ.pop('RDFER_CACHE') if old is None else os.environ.update(RDFER_CACHE=old)
+
+# %% ../nbs/12_reports.ipynb #a5980694
+def _verdict_class(v: str) -> str: return v.split(' (n = ')[0]
+
+def compare_conclusions(a: list[dict], b: list[dict]) -> list[dict]:
+    "Conclusion by conclusion: both intervals and verdicts, and whether the verdicts agree (n aside; one side missing: no)."
+    ka, kb = ({(r['comparison'], r['measure']): r for r in s} for s in (a, b))
+    show = lambda r, f: (r['interval'].format() if f == 'interval' else r[f]) if r else 'missing'
+    return [dict(comparison=k[0], measure=k[1], A=show(ka.get(k), 'interval'), B=show(kb.get(k), 'interval'),
+                 **{'verdict A': show(ka.get(k), 'verdict'), 'verdict B': show(kb.get(k), 'verdict')},
+                 agree=k in ka and k in kb and _verdict_class(ka[k]['verdict']) == _verdict_class(kb[k]['verdict']))
+            for k in dict.fromkeys([*ka, *kb])]
+
+def compare_command(argv: list[str]) -> int:
+    "`rdfer compare A B`: do two main jobs (or figures folders) reach the same conclusions? 0 all agree, 1 not, 2 unreadable."
+    p = argparse.ArgumentParser(prog='rdfer compare', description='Compare the conclusions of two main jobs, conclusion by conclusion.')
+    p.add_argument('a', help='a main job output folder (rdfer main --out) or a figures folder')
+    p.add_argument('b', help='the other one')
+    args = p.parse_args(argv)
+    try: rows = compare_conclusions(conclusions_of(args.a), conclusions_of(args.b))
+    except DataError as e: print(f'rdfer compare: {e}', file=sys.stderr); return 2
+    print(f'A: {args.a}\nB: {args.b}\n')
+    print(markdown_table([r | dict(agree='yes' if r['agree'] else 'NO') for r in rows]))
+    n = sum(r['agree'] for r in rows)
+    print(f'{n} of {len(rows)} conclusions agree')
+    return 0 if rows and n == len(rows) else 1
 
 # %% ../nbs/12_reports.ipynb #95848d63
 def _key_segments(run: Run) -> dict:

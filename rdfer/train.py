@@ -19,9 +19,9 @@ from .runs import (CONFIG, ENVIRONMENT, METRICS, PREDICTIONS, AGREEMENT, FINAL, 
                         write_csv, read_csv, read_agreement_rows, save_checkpoint, load_last_checkpoint, set_rng_state, run_folder_lock)
 
 # %% auto #0
-__all__ = ['synth_root', 'prepare_data_root', 'data_fingerprint', 'lr_at', 'build_loaders', 'environment_record', 'NonFiniteLoss',
-           'train_one_epoch', 'evaluate', 'ground_truth', 'noise_detection', 'default_run_dir', 'train',
-           'train_command', 'plot_learning_curves']
+__all__ = ['synth_root', 'prepare_data_root', 'data_fingerprint', 'lr_at', 'build_loaders', 'processor_model',
+           'environment_record', 'NonFiniteLoss', 'train_one_epoch', 'evaluate', 'ground_truth', 'noise_detection',
+           'default_run_dir', 'train', 'train_command', 'plot_learning_curves']
 
 # %% ../nbs/07_train.ipynb #bb631088
 def synth_root(cfg: DataConfig) -> Path:
@@ -94,13 +94,21 @@ def _git_commit() -> str | None:
     try: return subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=here, capture_output=True, text=True, timeout=10).stdout.strip() or None
     except Exception: return None
 
+def processor_model() -> str:
+    "The CPU's model name: /proc/cpuinfo's 'model name', else platform.processor() (else the machine type)."
+    try:
+        for line in Path('/proc/cpuinfo').read_text(errors='replace').splitlines():
+            if line.lower().startswith('model name') and ':' in line: return line.split(':', 1)[1].strip()
+    except OSError: pass
+    return platform.processor() or platform.machine()
+
 def environment_record(procs: Processes) -> dict:
-    "Versions, device and commit of this run."
+    "Versions, processor, device and commit of this run."
     import importlib.metadata as md
     def version(p):
         try: return md.version(p)
         except md.PackageNotFoundError: return None
-    return dict(python=sys.version.split()[0], platform=platform.platform(), hostname=platform.node(),
+    return dict(python=sys.version.split()[0], platform=platform.platform(), hostname=platform.node(), processor=processor_model(),
                 packages={p: version(p) for p in ('rdfer', 'torch', 'torchvision', 'av', 'numpy')},
                 git_commit=_git_commit(), device=str(procs.device), world_size=procs.world,
                 cuda=torch.version.cuda, gpu=torch.cuda.get_device_name(procs.device) if procs.device.type == 'cuda' else None,

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Set up, then run the main job (rdfer main): everything it makes is printed at the end.
+# Set up, then run the main job (rdfer main): everything it makes lands in outputs/main (printed at the end).
+# --publish: then copy outputs/main/figures into figures/ and regenerate README.md (the only step that changes them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

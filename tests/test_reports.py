@@ -29,11 +29,14 @@ def test_aggregation_is_mean_and_sample_std(tmp_path):
     write_table(main_table(find_runs(tmp_path), 'dfew'), tmp_path / 'main', 'caption')
     last = rows_of(tmp_path / 'main.csv')[-1]
     assert float(last['UAR mean']) == row['UAR'].mean and float(last['UAR std']) == row['UAR'].std   # unrounded in CSV
-    assert f"{row['UAR'].mean:.2f} ± {row['UAR'].std:.2f} (n=4)" in (tmp_path / 'main.md').read_text()
+    assert f"{row['UAR'].mean:.2f} ± {row['UAR'].std:.2f} (n=4; 95% CI" in (tmp_path / 'main.md').read_text()
+    t3 = 3.182446305284263                                                     # Student t(0.975) with 3 degrees of freedom
+    assert float(last['UAR lo']) == pytest.approx(row['UAR'].mean - t3 * row['UAR'].std / 2, abs=1e-9)
+    assert float(last['UAR hi']) == pytest.approx(row['UAR'].mean + t3 * row['UAR'].std / 2, abs=1e-9) and last['UAR n'] == '4'
 
 
 def test_single_run_and_missing_values():
-    assert str(aggregate([42.0])) == '42.00 (n=1)' and math.isnan(aggregate([42.0]).std)
+    assert str(aggregate([42.0])) == '42.00 (n=1)' and math.isnan(aggregate([42.0]).std) and math.isnan(aggregate([42.0]).hi)
     assert aggregate([float('nan'), None, 0.5, 0.7]).n == 2
     assert str(Stat(56.93)) == '56.93'
 
@@ -132,7 +135,22 @@ def test_tables_notebook(tiny_runs):
     assert row['runs'] == '2' and row['last epoch'] == str(by['rdfer'][0]['last']['epoch'])
     pc = {r['method']: r for r in rows_of(figures / 'per_class_synth.csv')}['this package: rdfer / ce / noise 0.4']
     assert float(pc['Happy mean']) == pytest.approx(fm['synth_n0.4_ce_f1']['last']['per_class_recall'][0], abs=1e-12) \
-        or (pc['Happy mean'] == 'nan' and math.isnan(fm['synth_n0.4_ce_f1']['last']['per_class_recall'][0]))
+        or (pc['Happy mean'] in ('', 'nan') and math.isnan(fm['synth_n0.4_ce_f1']['last']['per_class_recall'][0]))
+    # paired differences: rdfer minus ce on the pair both have (fold 1, seed 42), with its interval columns; conclusions read back
+    for stem in ('paired', 'difficulty', 'difficulty_paired'):
+        for ext in ('.md', '.csv'): assert (figures / f'{stem}{ext}').stat().st_size > 0, stem + ext
+    pr = {r['strategy']: r for r in rows_of(figures / 'paired.csv')}['rdfer']
+    diff = fm['synth_n0.4_rdfer_f1']['last']['uar'] - fm['synth_n0.4_ce_f1']['last']['uar']
+    assert float(pr['minus ce (same seed) mean']) == pytest.approx(diff, abs=1e-9) and pr['minus ce (same seed) n'] == '1'
+    assert pr['minus ce (same seed) lo'] == '' and pr['minus ce (same seed) hi'] == ''          # one pair: no interval
+    from rdfer.reports import conclusions
+    con = {(c['comparison'], c['measure']): c for c in conclusions(figures)}
+    c = con[('rdfer vs ce at 40% symmetric', 'clean-test UAR (points)')]
+    assert c['n'] == 1 and c['verdict'] == 'no difference detected (n = 1)' and c['mean'] == pytest.approx(diff, abs=1e-9)
+    # rdfer compare: the tables read back from the figures folder and those recomputed from the run folders agree
+    r = subprocess.run([str(BIN / 'rdfer'), 'compare', str(figures), str(base)], env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    assert f'{len(con)} of {len(con)} conclusions agree' in r.stdout and 'rdfer vs ce at 40% symmetric' in r.stdout
     dfew = (figures / 'main_dfew.md').read_text()
     assert dfew.startswith('Table: ') and 'no run found' in dfew and '| RDFER | T-BIOM 2025 |' in dfew and '56.93' in dfew
 
@@ -151,3 +169,27 @@ def test_agreement_analysis_notebook(tiny_runs):
     assert sorted(p.stem for p in figures.glob('*.png')) == sorted(stems)
     loc = (figures / 'localisation.md').read_text()
     assert 'uniform clips would reach' in loc and '(n=' in loc      # the key-expression clips' localisation rate, measured
+
+
+def fabricated_job(path, gains, seeds=(1, 2, 3)):
+    "A main job's output folder of fabricated runs: ce and rdfer at 0% and 40% noise; rdfer gains gains[i] over ce at 40% on seed i."
+    for i, seed in enumerate(seeds):
+        for s, nr, u in (('ce', 0.0, 90 + i), ('rdfer', 0.0, 90.5 + i), ('ce', 0.4, 78 + i), ('rdfer', 0.4, 78 + i + gains[i])):
+            example_run(path / 'runs' / f'{s}_{nr}_s{seed}', strategy=s, seed=seed, noise_rate=nr, uar=u, auroc=None if nr == 0 else 0.9)
+    return path
+
+
+def test_compare_command(tmp_path, capsys):
+    from rdfer.reports import compare_command
+    a, b = fabricated_job(tmp_path / 'a', (2.0, 3.0, 2.5)), fabricated_job(tmp_path / 'b', (1.5, 2.5, 2.0))
+    c = fabricated_job(tmp_path / 'c', (2.0, -1.0, 0.5))                     # rdfer's lead over ce is not resolved here
+    same = subprocess.run([str(BIN / 'rdfer'), 'compare', str(a), str(b)], capture_output=True, text=True, timeout=300)   # routed by rdfer.cli
+    assert same.returncode == 0, same.stdout + same.stderr
+    line = next(l for l in same.stdout.splitlines() if l.startswith('| rdfer vs ce at 40% symmetric | clean-test UAR'))
+    assert line.count('rdfer ahead of ce') == 2 and line.rstrip().endswith('| yes |')
+    assert compare_command([str(a), str(c)]) == 1
+    line = next(l for l in capsys.readouterr().out.splitlines() if l.startswith('| rdfer vs ce at 40% symmetric | clean-test UAR'))
+    assert 'rdfer ahead of ce' in line and 'no difference detected (n = 3)' in line and line.rstrip().endswith('| NO |')
+    assert compare_command([str(a), str(tmp_path / 'none')]) == 2
+    err = capsys.readouterr().err
+    assert 'rdfer compare:' in err and 'none' in err
