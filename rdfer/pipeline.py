@@ -9,22 +9,33 @@ from concurrent.futures import ProcessPoolExecutor, FIRST_COMPLETED, wait
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['NOISE_SETTINGS', 'GRID', 'SEEDS', 'FOLD', 'QUICK_GRID', 'main_grid', 'notebooks_dir', 'run_notebook', 'run_grid',
-           'source_tree', 'publish', 'run_main', 'main_command']
+__all__ = ['NOISE_SETTINGS', 'HEADLINE', 'SEEDS', 'FOLD', 'NOISY', 'GRID', 'SOURCES', 'RENDERING2', 'QUICK_GRID', 'main_grid',
+           'job_grid', 'notebooks_dir', 'run_notebook', 'run_grid', 'source_tree', 'publish', 'run_main',
+           'main_command']
 
 # %% ../nbs/09_pipeline.ipynb #e0c4e4e2
 NOISE_SETTINGS = {'noise0': dict(noise_rate=0.0), 'noise40': dict(noise_rate=0.4, noise_kind='symmetric'),
-                  'confusable30': dict(noise_rate=0.3, noise_kind='confusable')}
-GRID = (('ce', 'noise0'), ('rdfer', 'noise0'),
-        ('ce', 'noise40'), ('small_loss', 'noise40'), ('loss_mixture', 'noise40'), ('class_mixture', 'noise40'), ('rdfer', 'noise40'),
-        ('ce', 'confusable30'), ('rdfer', 'confusable30'))
-SEEDS, FOLD = (1, 2, 3), 2
-QUICK_GRID = dict(rows=(('ce', 'noise0'), ('ce', 'noise40'), ('rdfer', 'noise40')), seeds=(1, 2))
+                  'confusable30': dict(noise_rate=0.3, noise_kind='confusable'), 'instance30': dict(noise_rate=0.3, noise_kind='instance')}
+HEADLINE, SEEDS, FOLD = (1, 2, 3, 4, 5), (1, 2, 3), 2
+NOISY = ('noise40', 'confusable30', 'instance30')
+GRID = (*((s, n, HEADLINE) for n in ('noise0', *NOISY) for s in ('ce', 'rdfer')),
+        *((s, n, SEEDS) for n in NOISY for s in ('aum', 'elr')), ('class_mixture', 'noise40', SEEDS))
+SOURCES = {'class_peaks': {'model.centres': 'class_peaks'}, 'views': {'strategy.agreement_source': 'views'}}   # plain CE at 40%, SEEDS
+RENDERING2 = dict(rows=(('ce', 'noise40', SEEDS), ('rdfer', 'noise40', SEEDS)), synth=dict(seed=1))
+QUICK_GRID = dict(rows=(('ce', 'noise0', (1, 2)), ('ce', 'noise40', (1, 2)), ('rdfer', 'noise40', (1, 2))))
 
-def main_grid(rows=GRID, seeds=SEEDS, fold: int = FOLD) -> dict[str, dict]:
-    "Run name -> overrides of every run of the main job: every row at every seed, on one fold ('noise' is the benchmark's)."
-    return {f'{s}_{n}_s{seed}': {'strategy.name': s, 'train.seed': seed, 'data.fold': fold, 'noise': NOISE_SETTINGS[n]}
-            for s, n in rows for seed in seeds}
+def main_grid(rows=GRID, fold: int = FOLD, folder: str = '', tag: str = '', extra: dict | None = None) -> dict[str, dict]:
+    "Run name (under `folder/`, else `runs/`) -> overrides of each row at each of its seeds ('noise' and 'synth' are the benchmark's)."
+    prefix = f'{folder}/' if folder else ''
+    return {f'{prefix}{s}{tag}_{n}_s{seed}': {'strategy.name': s, 'train.seed': seed, 'data.fold': fold, 'noise': NOISE_SETTINGS[n]} | (extra or {})
+            for s, n, seeds in rows for seed in seeds}
+
+def job_grid(quick: bool = False) -> dict[str, dict]:
+    "Every run of the main job: the grid, the agreement sources and the second rendering (`quick`: a small grid only)."
+    if quick: return main_grid(**QUICK_GRID)
+    g = main_grid()
+    for tag, ov in SOURCES.items(): g |= main_grid((('ce', 'noise40', SEEDS),), folder='runs_sources', tag=f'_{tag}', extra=ov)
+    return g | main_grid(RENDERING2['rows'], folder='runs_render2', extra={'synth': RENDERING2['synth']})
 
 # %% ../nbs/09_pipeline.ipynb #fa1b6d98
 def notebooks_dir(nbs: str | None = None) -> Path:
@@ -76,7 +87,7 @@ def run_grid(grid: dict[str, dict], out: Path, preset: str = 'synth', workers: i
     ctx = mp.get_context('spawn')
     with ctx.Manager() as manager:
         progress = manager.Queue()
-        jobs = [(n, ov, out / 'runs' / n, preset, threads, out / 'logs' / f'{n}.log', progress) for n, ov in grid.items()]
+        jobs = [(n, ov, out / (n if '/' in n else f'runs/{n}'), preset, threads, out / 'logs' / f'{n}.log', progress) for n, ov in grid.items()]
         total = sum(c.train.epochs for c in cfgs.values())
         done_epochs, rows, t0, started = 0, [], time.time(), {}
         log(f'[main] {len(jobs)} runs, {workers} at a time ({threads} torch thread(s) each)')
@@ -124,6 +135,7 @@ def run_main(out: str | Path = 'outputs/main', figures: str | Path | None = None
     from rdfer.reports import markdown_table
     from rdfer.core import atomic_write
     from rdfer.train import processor_model
+    from rdfer.reports import rendering_check
     if publish_to and not (Path(publish_to) / 'scripts' / 'readme.sh').exists():      # fail before the job, not after it
         raise FileNotFoundError(f'{publish_to} is not an rdfer source tree (no scripts/readme.sh): nowhere to publish')
     t0, out = time.time(), Path(out).resolve()
@@ -133,9 +145,9 @@ def run_main(out: str | Path = 'outputs/main', figures: str | Path | None = None
     preset = 'tiny' if quick else 'synth'
     synth = dict(PRESETS[preset]['data'].get('synth', {}))
     grid = {}
-    for name, ov in (main_grid(**QUICK_GRID) if quick else main_grid()).items():
-        ov = dict(ov); noise = ov.pop('noise')
-        grid[name] = ov | {'data.synth': synth | noise} | ({'train.epochs': epochs} if epochs else {})
+    for name, ov in job_grid(quick).items():
+        ov = dict(ov); noise, other = ov.pop('noise'), ov.pop('synth', {})
+        grid[name] = ov | {'data.synth': synth | other | noise} | ({'train.epochs': epochs} if epochs else {})
     rows = run_grid(grid, out, preset, workers, log)
     trained = sum(r['seconds'] for r in rows if r['status'] == 'trained')
     summary = markdown_table(rows, f'the runs of the main job ({sum(r["status"] == "trained" for r in rows)} trained, '
@@ -143,10 +155,15 @@ def run_main(out: str | Path = 'outputs/main', figures: str | Path | None = None
                                    f'processor: {processor_model()}, {os.cpu_count()} cores)')
     atomic_write(out / 'summary.md', summary)
     log(summary)
-    for nb in ('tables', 'agreement_analysis'):
-        log(f'[main] {nb}.ipynb')
-        run_notebook(nbs_dir / f'{nb}.ipynb', out / 'notebooks' / f'{nb}.ipynb',
-                     dict(runs_dir='runs', figures_dir=os.path.relpath(figures, out)), cwd=out)   # relative to `out`, the notebooks' folder
+    fig = os.path.relpath(figures, out)       # the notebooks run in `out`: their folders are relative to it
+    notebooks = (('tables', 'tables', dict(runs_dir='runs', figures_dir=fig)),
+                 ('agreement_analysis', 'agreement_analysis', dict(runs_dir='runs', figures_dir=fig, sources_dir='runs_sources')),
+                 ('tables', 'tables_render2', dict(runs_dir='runs_render2', figures_dir='figures_render2')))
+    for nb, name, params in notebooks:
+        if not (out / params['runs_dir']).is_dir(): continue
+        log(f'[main] {name}.ipynb')
+        run_notebook(nbs_dir / f'{nb}.ipynb', out / 'notebooks' / f'{name}.ipynb', params, cwd=out)
+    if (out / 'figures_render2').is_dir(): rendering_check(figures, out / 'figures_render2', log)
     result = dict(out=str(out), runs=str(out / 'runs'), notebooks=str(out / 'notebooks'), figures=str(figures),
                   seconds=round(time.time() - t0, 1), runs_summary=rows)
     log(f"[main] done in {result['seconds'] / 60:.1f} min\n  runs:      {result['runs']}\n  notebooks: {result['notebooks']}\n"

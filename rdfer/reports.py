@@ -22,10 +22,11 @@ __all__ = ['REPORTED', 'STRATEGY_ORDER', 'BEST', 'ABLATION_ORDER', 'DETECTION_FI
            'run_inventory', 'read_records', 'data_root', 'run_truth', 'records_at', 'truth_arrays',
            'difficulty_breakdown', 'difficulty_table', 'difficulty_paired_table', 'paired_table', 'noise_setting',
            'read_interval', 'conclusion_tables', 'conclusions', 'conclusions_markdown', 'tables_from_runs',
-           'conclusions_of', 'compare_conclusions', 'compare_command', 'localisation', 'uniform_localisation',
-           'localisation_table', 'plot_localisation', 'save_figure', 'plot_agreement_by_category', 'category_fractions',
-           'plot_category_evolution', 'noisy_scores', 'plot_roc_curves', 'plot_resampling_example', 'load_run_model',
-           'resampling_example', 'plot_confusion_grid', 'summed_confusion', 'plot_robustness']
+           'conclusions_of', 'compare_conclusions', 'compare_command', 'rendering_check', 'localisation',
+           'uniform_localisation', 'localisation_table', 'plot_localisation', 'save_figure',
+           'plot_agreement_by_category', 'category_fractions', 'plot_category_evolution', 'noisy_scores',
+           'plot_roc_curves', 'plot_resampling_example', 'load_run_model', 'resampling_example', 'plot_confusion_grid',
+           'summed_confusion', 'plot_robustness']
 
 # %% ../nbs/12_reports.ipynb #35f3fb85
 _PUBLISHED = [  # method, venue/year, DFEW (UAR, WAR), FERV39K (UAR, WAR) -- nbs/paper.ipynb section 5
@@ -523,6 +524,18 @@ def compare_command(argv: list[str]) -> int:
     n = sum(r['agree'] for r in rows)
     print(f'{n} of {len(rows)} conclusions agree')
     return 0 if rows and n == len(rows) else 1
+
+# %% ../nbs/12_reports.ipynb #aa3919d6
+def rendering_check(figures, other, log=print) -> list[dict]:
+    "The conclusions of `figures` that the tables in `other` (some rows rerun on another rendering) also draw, side by side; written into `figures`."
+    a, b = conclusions(figures), conclusions(other)
+    keys = {(r['comparison'], r['measure']) for r in b}
+    rows = [r for r in compare_conclusions(a, b) if (r['comparison'], r['measure']) in keys]
+    write_table([{k.replace('A', 'this rendering', 1) if k in ('A', 'verdict A') else k.replace('B', 'second rendering', 1) if k in ('B', 'verdict B') else k: v
+                  for k, v in r.items()} for r in rows], Path(figures) / 'rendering_check',
+                'Conclusions on the main rendering and on a second rendering of the benchmark (rows rerun there, other seed of the render)')
+    log(f'[main] {sum(r["agree"] for r in rows)} of {len(rows)} conclusions reach the same verdict on the second rendering')
+    return rows
 
 # %% ../nbs/12_reports.ipynb #95848d63
 def _key_segments(run: Run) -> dict:
