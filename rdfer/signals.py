@@ -12,8 +12,8 @@ from .stats import interval
 from .reports import Run, read_records, data_root, markdown_table
 
 # %% auto #0
-__all__ = ['signal_scores', 'score_signals', 'flagged_fractions', 'agreement_source', 'run_meta', 'run_signals', 'score_runs',
-           'signals_table', 'flagged_table']
+__all__ = ['GOALS', 'signal_scores', 'score_signals', 'flagged_fractions', 'agreement_source', 'run_meta', 'run_signals',
+           'score_runs', 'signals_table', 'flagged_table', 'agreement_goals']
 
 # %% ../nbs/12a_signals.ipynb #02fdd2a2
 def _class_relative(x: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -142,3 +142,35 @@ def flagged_table(scored: dict, strategies=('rdfer', 'aum', 'small_loss', 'loss_
         rows.append({'noise': noise, 'strategy': strategy, 'agreement source': source,
                      **{g: interval([100 * f[g] for f in fl if np.isfinite(f[g])]) for g in fl[0]}})
     return rows
+
+# %% ../nbs/12a_signals.ipynb #ff2109a0
+GOALS = (  # (goal, table, row match, column, target, 'min' (at least) or 'max' (at most), the difference's interval must exclude 0)
+    ('hard vs noisy AUROC of rdfer\'s own score at 40% symmetric, ≥ 0.90', 'signals', dict(strategy='rdfer', noise='0.4', signal="strategy's own score"), 'hard vs noisy all hard', 0.90, 'min', False),
+    ('hard vs noisy AUROC at 30% confusable, ≥ 0.75', 'signals', dict(strategy='rdfer', noise='0.3 confusable', signal="strategy's own score"), 'hard vs noisy all hard', 0.75, 'min', False),
+    ('hard vs noisy AUROC at 30% instance-dependent, ≥ 0.75', 'signals', dict(strategy='rdfer', noise='0.3 instance', signal="strategy's own score"), 'hard vs noisy all hard', 0.75, 'min', False),
+    ('noisy-label AUROC at 40% symmetric, ≥ 0.97', 'signals', dict(strategy='rdfer', noise='0.4', signal="strategy's own score"), 'noisy auroc', 0.97, 'min', False),
+    ('noisy-label AUROC at 30% confusable, ≥ 0.90', 'signals', dict(strategy='rdfer', noise='0.3 confusable', signal="strategy's own score"), 'noisy auroc', 0.90, 'min', False),
+    ('clean short-apex videos flagged noisy at 40% symmetric, ≤ 10%', 'flagged', dict(strategy='rdfer', noise='0.4'), 'short_apex', 10, 'max', False),
+    ('clean low-intensity videos flagged noisy at 40% symmetric, ≤ 10%', 'flagged', dict(strategy='rdfer', noise='0.4'), 'low_intensity', 10, 'max', False),
+    ('rdfer − ce UAR at 40% symmetric, ≥ +5', 'paired', {'strategy': 'rdfer', 'noise rate': '0.4'}, 'minus ce (same seed)', 5, 'min', True),
+    ('rdfer − ce UAR at 30% confusable, ≥ +3', 'paired', {'strategy': 'rdfer', 'noise rate': '0.3 confusable'}, 'minus ce (same seed)', 3, 'min', True),
+    ('rdfer − ce UAR at 30% instance-dependent, ≥ +2', 'paired', {'strategy': 'rdfer', 'noise rate': '0.3 instance'}, 'minus ce (same seed)', 2, 'min', True),
+    ("rdfer's drop from 0% to 40% symmetric, ≤ 5", 'paired', {'strategy': 'rdfer', 'noise rate': '0.4'}, 'drop from 0% noise (same seed)', 5, 'max', False),
+    ('hard-video accuracy with clean labels, rdfer − ce ≥ +2', 'difficulty_paired', {'strategy': 'rdfer', 'noise rate': '0'}, 'hard minus ce (same seed)', 2, 'min', True),
+)
+
+def agreement_goals(figures) -> list[dict]:
+    "Each goal of `GOALS` with the interval the figures folder's tables give it and whether it is reached."
+    from rdfer.runs import read_csv
+    from rdfer.reports import read_interval
+    tables, out = {}, []
+    for goal, stem, match, col, target, kind, diff in GOALS:
+        p = Path(figures) / f'{stem}.csv'
+        if stem not in tables: tables[stem] = read_csv(p) if p.exists() else []
+        row = next((r for r in tables[stem] if all(r.get(k) == v for k, v in match.items())
+                    and r.get('agreement source', 'detail (principal)') == 'detail (principal)'), None)
+        iv = read_interval(row, col) if row else None
+        if iv is None: out.append(dict(goal=goal, reached='not in the tables', verdict='–')); continue
+        ok = (iv.mean >= target if kind == 'min' else iv.mean <= target) and (not diff or iv.lo > 0)
+        out.append(dict(goal=goal, reached=iv.format(2, signed=diff), verdict='reached' if ok else 'not reached'))
+    return out
