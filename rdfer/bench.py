@@ -25,8 +25,8 @@ from .runs import METRICS, read_csv
 from .train import train
 
 # %% auto #0
-__all__ = ['BENCHMARKS', 'LOADERS', 'BENCH_VARIANTS', 'main', 'NaiveClipDataset', 'benchmark_data', 'benchmark_synth',
-           'preset_model', 'benchmark_model', 'benchmark_agreement', 'benchmark_train']
+__all__ = ['BENCHMARKS', 'LOADERS', 'BENCH_VARIANTS', 'PREVIOUS_SYNTH', 'main', 'NaiveClipDataset', 'benchmark_data',
+           'benchmark_synth', 'preset_model', 'benchmark_model', 'benchmark_agreement', 'benchmark_train']
 
 # %% ../nbs/11_bench.ipynb #6538564a
 BENCHMARKS = {
@@ -344,13 +344,25 @@ def benchmark_agreement(argv: list[str] | None = None) -> dict:
     return res
 
 # %% ../nbs/11_bench.ipynb #589e06be
+PREVIOUS_SYNTH = {'data.num_frames': 16, 'model.num_frames': 16, 'model.synopsis_frames': 8, 'model.num_clips': 4}   # the synth preset before issue 19
+
+def _run_seconds(cfg, epochs: int) -> float:
+    "Seconds of a whole run of `epochs` epochs, from a shorter one: its setup and first epoch, then its later epochs' mean."
+    t0, ends = time.perf_counter(), []
+    train(cfg, progress=False, on_epoch=lambda row: ends.append(time.perf_counter()))
+    first = ends[0] - t0
+    later = float(np.mean(np.diff(ends))) if len(ends) > 1 else first
+    return first + (epochs - 1) * later
+
 def benchmark_train(argv: list[str] | None = None) -> dict:
-    "Print and return training videos/s per strategy on the synthetic benchmark, and the ratios to plain CE."
+    "Print and return training videos/s per strategy on the synthetic benchmark, the ratios to plain CE, and the per-run cost before / after."
     import argparse, tempfile
     p = argparse.ArgumentParser(prog='python -m rdfer.bench train')
     p.add_argument('--preset', default='synth'); p.add_argument('--epochs', type=int, default=2)
     p.add_argument('--workers', type=int, default=2)
+    p.add_argument('--before', type=json.loads, default=None, help='JSON overrides that give the earlier settings (default: PREVIOUS_SYNTH for synth)')
     a = p.parse_args(argv or [])
+    before = a.before if a.before is not None else (PREVIOUS_SYNTH if a.preset == 'synth' else {})
     runs = {'ce': {'strategy.name': 'ce'}, 'rdfer': {'strategy.name': 'rdfer', 'strategy.warmup_epochs': 0},
             'rdfer (extra views)': {'strategy.name': 'rdfer', 'strategy.warmup_epochs': 0, 'strategy.agreement_source': 'views'}}
     out, tmp = {}, Path(tempfile.mkdtemp())
@@ -362,8 +374,17 @@ def benchmark_train(argv: list[str] | None = None) -> dict:
         out[name] = float(rows[-1]['videos_per_s'])
     print(f'training throughput, epoch {a.epochs} of preset {a.preset!r} ({torch.get_num_threads()} threads, {a.workers} workers):')
     for name, v in out.items(): print(f'  {name:<22} {v:8.1f} videos/s   cost vs ce {out["ce"] / v:5.2f}x')
+    cost = {}
+    for name, ov in (('before', before), ('after', {})):       # the preset's own strategy, one after the other in this process
+        full = resolve_config('synth', a.preset, ov).train.epochs
+        cfg = resolve_config('synth', a.preset, ov | {'train.epochs': min(a.epochs, full), 'data.workers': a.workers,
+                                                       'train.out_dir': str(tmp / f'run_{name}')})
+        cost[name] = dict(seconds=_run_seconds(cfg, full), epochs=full)
+    print(f'per-run cost of preset {a.preset!r} ({cfg.strategy.name} strategy; from {min(a.epochs, full)} epoch(s) of each), before = {json.dumps(before)}:')
+    for name, c in cost.items(): print(f'  {name:<7} {c["seconds"]:7.1f} s per run ({c["epochs"]} epochs)   {cost["before"]["seconds"] / c["seconds"]:5.2f}x cheaper than before')
     shutil.rmtree(tmp, ignore_errors=True)
-    return dict(videos_per_s=out, cost_vs_ce={k: out['ce'] / v for k, v in out.items()})
+    return dict(videos_per_s=out, cost_vs_ce={k: out['ce'] / v for k, v in out.items()},
+                run_seconds={k: c['seconds'] for k, c in cost.items()}, speedup=cost['before']['seconds'] / cost['after']['seconds'])
 
 # %% ../nbs/11_bench.ipynb #6d750ce0
 #| eval: false

@@ -107,7 +107,7 @@ PRESETS = {
     'dfew': _PAPER | dict(data=_PAPER['data'] | dict(dataset='dfew')),
     'ferv39k': _PAPER | dict(data=_PAPER['data'] | dict(dataset='ferv39k')),
     'generic': _PAPER | dict(data=_PAPER['data'] | dict(dataset='generic')),
-    'synth': dict(data=dict(dataset='synth', num_frames=16, size=32, workers=0, crop_scale=[1.0, 1.0], jitter=0.0,
+    'synth': dict(data=dict(dataset='synth', num_frames=8, size=32, workers=0, crop_scale=[1.0, 1.0], jitter=0.0,
                             synth=SYNTH_BENCHMARK),
                   model=CPU_MODEL, strategy=_RDFER_CPU,
                   train=dict(epochs=12, batch_size=32, lr=1e-3, weight_decay=0.05, warmup_epochs=1, min_lr=1e-5)),

@@ -21,7 +21,7 @@ __all__ = ['VARIANTS', 'CPU_MODEL', 'MODELS', 'TABLE_VARIANTS', 'ModelConfig', '
 
 # %% ../nbs/04_model.ipynb #17d14dff
 VARIANTS = ('rdfer', 'single_stream', 'resnet_lstm')
-CPU_MODEL = dict(encoder='small_cnn', clip_encoder='tsm', num_frames=16, synopsis_frames=8, num_clips=4,   # the CPU regime's network
+CPU_MODEL = dict(encoder='small_cnn', clip_encoder='tsm', num_frames=8, synopsis_frames=4, num_clips=2,   # the CPU regime's network (issue 19)
                  clip_len=2, clip_stride=2, hidden=64, heads=4)
 
 @dataclass
@@ -75,7 +75,7 @@ class ModelConfig:
 
     @classmethod
     def cpu_small(cls, **overrides) -> 'ModelConfig':
-        "The CPU regime's network (the `synth` preset's): small CNNs, T=16, Ts=8, K=4 clips of L=2, hidden 64, 4 heads."
+        "The CPU regime's network (the `synth` preset's): small CNNs, T=8, Ts=4, K=2 clips of L=2, hidden 64, 4 heads."
         return cls(**(CPU_MODEL | overrides))
 
 # %% ../nbs/04_model.ipynb #708cc014

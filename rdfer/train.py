@@ -145,7 +145,7 @@ def train_one_epoch(model, strategy, loader, optimizer, schedule, epoch: int, cf
             if extra is not None:
                 with torch.no_grad():       # the views are predicted as at test time: eval mode, no BatchNorm update, no dropout
                     model.eval()
-                    view_logits = torch.stack([model(extra[:, v]).logits for v in range(extra.shape[1])], 1).float()
+                    view_logits = model(extra.flatten(0, 1)).logits.float().unflatten(0, extra.shape[:2])   # every view in one pass
                     model.train()
             loss, rec = strategy(out, labels, list(batch['video_id']), epoch, view_logits=view_logits)
         if not torch.isfinite(loss):
