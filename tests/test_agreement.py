@@ -11,7 +11,13 @@ from rdfer.agreement import (STRATEGIES, StrategyConfig, build_strategy, noise_d
                              CLEAN, HARD, NOISY, UNDECIDED)
 
 KEYS = {'loss', 'pred', 'agreement', 'support', 'soft_agreement', 'mode', 'margin', 'category', 'weight', 'noisy_score',
-        'noisy_decision'}
+        'noisy_decision', 'label_margin', 'label_prob', 'label_rank', 'max_clip_support', 'syn_agreement', 'syn_support'}
+
+
+def rows_of(batch_records, epoch):
+    "The epoch's records as the training engine hands them to `end_epoch`: one dict per video."
+    return [dict(epoch=epoch, video_id=v, given_label=int(y), **{k: float(x[i]) for k, x in rec.items()})
+            for ids, labels, rec in batch_records for i, (v, y) in enumerate(zip(ids, labels))]
 
 
 def batches(epoch, n_batches=3, B=8, K=4, C=7):
@@ -28,10 +34,11 @@ def batches(epoch, n_batches=3, B=8, K=4, C=7):
 def run(strategy, epochs):
     recs = []
     for e in epochs:
+        epoch = []
         for out, y, ids in batches(e):
             loss, rec = strategy(out, y, ids, e)
-            recs.append((loss.item(), rec))
-        strategy.end_epoch(e)
+            recs.append((loss.item(), rec)); epoch.append((ids, y, rec))
+        strategy.end_epoch(e, rows=rows_of(epoch, e))
     return recs
 
 
@@ -48,7 +55,7 @@ def test_resume_continues_identically(name, tmp_path):
         assert l1 == l2
         assert set(r1) == KEYS
         for k in r1: torch.testing.assert_close(r1[k], r2[k], equal_nan=True, rtol=0, atol=0)
-    if name in ('rdfer', 'loss_mixture', 'small_loss'):   # the state really mattered: categories were decided
+    if name in ('rdfer', 'loss_mixture', 'small_loss', 'aum'):   # the state really mattered: categories were decided
         assert any((r['category'] != UNDECIDED).all() and (r['category'] != CLEAN).any() for _, r in rest)
 
 
@@ -113,18 +120,18 @@ def test_toy_training_finds_noisy_labels(name):
     strat = build_strategy(dict(name=name, warmup_epochs=2, ramp_epochs=2, forget_rate=0.4))
     ids = [f'v{i}' for i in range(len(given))]
     for epoch in range(1, 7):
-        recs = []
+        recs, parts = [], []
         for s in range(0, len(given), 40):
             cl = head(clips[s:s + 40])
             out = SimpleNamespace(logits=cl.mean(1), clip_logits=cl)
             loss, rec = strat(out, given[s:s + 40], ids[s:s + 40], epoch)
-            opt.zero_grad(); loss.backward(); opt.step(); recs.append(rec)
-        strat.end_epoch(epoch)
+            opt.zero_grad(); loss.backward(); opt.step(); recs.append(rec); parts.append((ids[s:s + 40], given[s:s + 40], rec))
+        strat.end_epoch(epoch, rows=rows_of(parts, epoch))
     rec = {k: torch.cat([r[k] for r in recs]) for k in recs[0]}
     rep = noise_detection_report(rec, flip)
     assert rep['auroc'] > 0.85, rep
     assert rep['auroc_support_agreement'] > 0.8 and rep['auroc_loss'] > 0.85
-    if name in ('small_loss', 'loss_mixture', 'class_mixture', 'rdfer'):
+    if name in ('small_loss', 'loss_mixture', 'class_mixture', 'aum', 'rdfer'):
         assert rep['recall'] > 0.6 and rep['precision'] > 0.6, rep
     else:
         assert rep['frac_flagged'] == 0
