@@ -42,12 +42,15 @@ def prepare_data_root(cfg: DataConfig, is_main: bool = True) -> Path:
 
 # %% ../nbs/07_train.ipynb #d81a84a2
 def data_fingerprint(cfg: DataConfig) -> str:
-    "A hash of a run's data that does not depend on where it lies: the split files' contents (synth: its rendering options)."
+    "A hash of a run's data that does not depend on where it lies: the split files' contents (synth: also its rendering options and ground truth)."
+    from rdfer.data import split_files
     h = hashlib.sha256()
-    if cfg.dataset == 'synth': h.update(json.dumps(cfg.synth, sort_keys=True).encode())
-    else:
-        from rdfer.data import split_files
-        for f in split_files(cfg.dataset, cfg.root, 'all', cfg.fold, cfg.annotations or None): h.update(f.name.encode() + b'\0' + f.read_bytes())
+    if cfg.dataset == 'synth':
+        h.update(json.dumps(cfg.synth, sort_keys=True).encode())
+        root = synth_root(cfg)     # before it is rendered (`train` renders first), the options alone
+        files = split_files('dfew', root, 'all', cfg.fold) + [root / 'synth_meta.csv'] if (root / 'synth_params.json').exists() else []
+    else: files = split_files(cfg.dataset, cfg.root, 'all', cfg.fold, cfg.annotations or None)
+    for f in files: h.update(f.name.encode() + b'\0' + f.read_bytes())
     return h.hexdigest()[:16]
 
 # %% ../nbs/07_train.ipynb #6c987097
@@ -363,8 +366,9 @@ def train(cfg: RunConfig | dict, progress: bool = True, on_epoch=None) -> dict:
     "Run (or resume, or return the finished) experiment of `cfg`; returns the final metrics. `on_epoch(row)` sees each epoch's metrics row."
     cfg = RunConfig.from_dict(cfg) if isinstance(cfg, dict) else cfg
     check_config(cfg)
-    run_dir = Path(cfg.train.out_dir or default_run_dir(cfg)); cfg.train.out_dir = str(run_dir)
     main = int(os.environ.get('RANK', 0)) == 0      # only rank 0 locks and writes
+    if cfg.data.dataset == 'synth': prepare_data_root(cfg.data)   # rendered first, its labels are part of the run's identity (processes take turns)
+    run_dir = Path(cfg.train.out_dir or default_run_dir(cfg)); cfg.train.out_dir = str(run_dir)
     with run_folder_lock(run_dir, main):
         done = _check_run_dir(cfg, run_dir, main)
         if done is not None: return done
