@@ -236,6 +236,9 @@ def _check_run_dir(cfg: RunConfig, run_dir: Path, main: bool) -> dict | None:
     if not saved.exists(): return None
     try: old = json.loads(saved.read_text())
     except (OSError, ValueError) as e: raise DataError(saved, f'unreadable run record ({e}); move the folder away or choose another out_dir') from None
+    if not isinstance(old, dict) or not all(isinstance(old.get(s), dict) for s in ('data', 'model', 'strategy', 'train')):
+        raise DataError(saved, 'damaged run record (not the JSON object rdfer.train writes, with data, model, strategy and train); '
+                               'move the folder away or choose another out_dir')
     if not checkpoints(run_dir):     # it stopped before its first checkpoint: nothing to keep
         if main:
             for f in (CONFIG, ENVIRONMENT, METRICS): (run_dir / f).unlink(missing_ok=True)
@@ -249,7 +252,12 @@ def _check_run_dir(cfg: RunConfig, run_dir: Path, main: bool) -> dict | None:
         diff.append("the data's split files differ from those the run started with")
     if diff: raise DataError(run_dir, f'holds a run with another configuration ({"; ".join(diff)}); choose another out_dir')
     if not cfg.train.resume: raise DataError(run_dir, 'already holds a run; pass resume=True (--resume) to continue it or choose another out_dir')
-    if (run_dir / FINAL).exists(): return json.loads((run_dir / FINAL).read_text()) | dict(run_dir=str(run_dir))
+    if (run_dir / FINAL).exists():
+        try: done = json.loads((run_dir / FINAL).read_text()); assert isinstance(done, dict) and 'last' in done
+        except (ValueError, AssertionError):
+            raise DataError(run_dir / FINAL, 'damaged (not the final metrics rdfer.train writes); delete it and rerun with --resume: '
+                                             'the run finishes again from its last checkpoint') from None
+        return done | dict(run_dir=str(run_dir))
     return None
 
 def _config_differences(a: dict, b: dict) -> list[str]:

@@ -301,3 +301,19 @@ def test_predict_plot_into_a_new_folder(tiny_run, env):
     r = subprocess.run([*RDFER, 'predict', str(video), '--checkpoint', str(tiny_run / 'run'), '--plot', str(tiny_run / 't.xyz')],
                        env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 2 and "t.xyz: unknown image format '.xyz'" in one_line(r)
+
+
+# ---- issue 21: damaged run files, nested options ---------------------------------------------------------------
+
+def test_damaged_run_files_are_one_line(tiny_run, env, tmp_path):
+    args = ('--preset', 'tiny', '--resume', '--set', f'data.root={json.dumps(str(tiny_run / "bench"))}')
+    nul = shutil.copytree(tiny_run / 'run', tmp_path / 'nul'); (nul / 'config.json').write_text('null\n')
+    line = one_line(rdfer_train(*args, '--out-dir', str(nul), env=env))
+    assert 'config.json: damaged run record' in line and 'move the folder away' in line
+    cut = shutil.copytree(tiny_run / 'run', tmp_path / 'cut')
+    (cut / 'final_metrics.json').write_text((cut / 'final_metrics.json').read_text()[:40])   # truncated
+    line = one_line(rdfer_train(*args, '--out-dir', str(cut), env=env))
+    assert 'final_metrics.json: damaged' in line and 'delete it and rerun with --resume' in line
+    (cut / 'final_metrics.json').unlink()                                          # doing what it says works
+    r = rdfer_train(*args, '--out-dir', str(cut), env=env)
+    assert r.returncode == 0 and json.loads((cut / 'final_metrics.json').read_text())['last'], r.stderr[-2000:]
