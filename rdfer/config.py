@@ -158,6 +158,15 @@ def check_config(cfg: RunConfig) -> None:
         from rdfer.synth import render_benchmark
         allowed = set(inspect.signature(render_benchmark).parameters) - {'out'}
         if set(d.synth) - allowed: raise ValueError(f'data.synth has unknown option(s) {sorted(set(d.synth) - allowed)}; allowed: {sorted(allowed)}')
+        params = inspect.signature(render_benchmark).parameters
+        for k, v in d.synth.items():      # each nested option has render_benchmark's type, and a value it accepts
+            if params[k].annotation is not inspect.Parameter.empty: _typed(f'data.synth.{k}', v, params[k].annotation)
+            elif not (isinstance(v, list | tuple) and all(isinstance(x, str) for x in v)):
+                raise ValueError(f'data.synth.{k} must be a list of strings like {list(params[k].default)}; got {v!r}')
+        from rdfer.synth import _check_args
+        want = {k: p.default for k, p in params.items() if k not in ('out', 'workers')} | {k: v for k, v in d.synth.items() if k != 'workers'}
+        try: _check_args(**{k: want[k] for k in ('videos', 'frames', 'size', 'noise_rate', 'noise_kind', 'hard_rate', 'media', 'clarity')})
+        except (ValueError, KeyError) as e: raise ValueError(f'data.synth: {e.args[0] if e.args else e}') from None
     from rdfer.agreement import build_strategy
     build_strategy(cfg.strategy)   # fails on an unknown strategy name or option
 
