@@ -76,10 +76,11 @@ def source_signature(item: VideoItem) -> dict | None:
     p = Path(item.path)
     try:
         if item.media == 'video':
-            st = p.stat(); return dict(files=1, bytes=st.st_size, mtime_ns=st.st_mtime_ns)
+            st = p.stat(); return dict(files=1, bytes=st.st_size, mtime_ns=st.st_mtime_ns, ctime_ns=st.st_ctime_ns, inode=st.st_ino)
         sts = [os.stat(p/n) for n in frame_names(p)]
     except OSError: return None
-    return dict(files=len(sts), bytes=sum(s.st_size for s in sts), mtime_ns=max((s.st_mtime_ns for s in sts), default=0))
+    return dict(files=len(sts), bytes=sum(s.st_size for s in sts), mtime_ns=max((s.st_mtime_ns for s in sts), default=0),
+                ctime_ns=max((s.st_ctime_ns for s in sts), default=0), inodes=hashlib.sha1(str([s.st_ino for s in sts]).encode()).hexdigest()[:12])
 
 def entry_key(item: VideoItem) -> str:
     "The cache key of a clip: a hash of its source's resolved path."
