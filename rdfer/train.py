@@ -13,7 +13,7 @@ import torch.distributed as dist
 from .core import CLASSES, DataError, atomic_write_json, seed_everything
 from .metrics import classification_metrics
 from .sampling import batch_video
-from .config import DataConfig, RunConfig, RUN_PARAMS, resolve_config, check_config, config_from_params, train_parser
+from .config import DataConfig, RunConfig, RUN_PARAMS, check_loader_memory, resolve_config, check_config, config_from_params, train_parser
 from .processes import Processes, setup_processes, close_processes, gather_objects
 from .runs import (CONFIG, ENVIRONMENT, METRICS, PREDICTIONS, AGREEMENT, FINAL, RECORDS, records_path, epoch_records, checkpoints,
                         write_csv, read_csv, read_agreement_rows, save_checkpoint, load_last_checkpoint, set_rng_state, run_folder_lock)
@@ -375,6 +375,7 @@ def train(cfg: RunConfig | dict, progress: bool = True, on_epoch=None) -> dict:
     cfg = RunConfig.from_dict(cfg) if isinstance(cfg, dict) else cfg
     check_config(cfg)
     main = int(os.environ.get('RANK', 0)) == 0      # only rank 0 locks and writes
+    check_loader_memory(cfg, int(os.environ.get('LOCAL_WORLD_SIZE', 1)))   # before anything is built: one line, not a killed kernel
     if cfg.data.dataset == 'synth': prepare_data_root(cfg.data)   # rendered first, its labels are part of the run's identity (processes take turns)
     run_dir = Path(cfg.train.out_dir or default_run_dir(cfg)); cfg.train.out_dir = str(run_dir)
     with run_folder_lock(run_dir, main):
