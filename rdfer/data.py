@@ -16,7 +16,7 @@ from .core import CLASSES, NUM_CLASSES, DataError, class_index
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'VIDEO_EXTS', 'MEDIA', 'DFEW_FRAME_DIRS', 'DFEW_VIDEO_DIR', 'DATASETS', 'DATA_FOLDERS',
            'DEFAULT_DATA_HOME', 'SEEK_MIN_FRAMES', 'VideoItem', 'frame_names', 'frame_files', 'load_split',
-           'split_files', 'find_data_root', 'FrameFolderReader', 'VideoReader', 'open_reader', 'check_clip',
+           'split_files', 'find_data_root', 'FrameFolderReader', 'upright', 'VideoReader', 'open_reader', 'check_clip',
            'CheckReport', 'check_data', 'check_data_command']
 
 # %% ../nbs/01_data.ipynb #52fc8967
@@ -319,6 +319,11 @@ def _to_rgb(frame) -> torch.Tensor:
         _RGB = VideoReformatter()
     return torch.from_numpy(_RGB.reformat(frame, format='rgb24').to_ndarray()).permute(2, 0, 1)
 
+def upright(frames: torch.Tensor, rotation: int) -> torch.Tensor:
+    "Frames (..., H, W) turned as a display matrix's `rotation` (degrees counter-clockwise, PyAV's `VideoFrame.rotation`) says."
+    k = round((rotation or 0) / 90) % 4
+    return frames if k == 0 else torch.rot90(frames, k, dims=(-2, -1))
+
 class VideoReader:
     "Frames of one video file, decoded with PyAV."
     def __init__(self, path):
@@ -359,7 +364,7 @@ class VideoReader:
                 try:
                     for i, f in self._frames(c, first):
                         if i > lo and lo not in got: break
-                        if i in need: got[i] = _to_rgb(f)
+                        if i in need: got[i] = upright(_to_rgb(f), getattr(f, 'rotation', 0))   # as players show it
                         if i >= hi: break
                 except Exception as e: raise DataError(self.path, f'corrupt video: decoding failed ({type(e).__name__}: {e})') from None
             if len(got) == len(need): break
