@@ -282,7 +282,8 @@ class FrameFolderReader:
     def __init__(self, folder):
         self.path = Path(folder)
         if not self.path.is_dir(): raise DataError(self.path, 'frame folder missing')
-        self.names = frame_names(self.path)
+        try: self.names = frame_names(self.path)
+        except OSError as e: raise DataError(self.path, f'cannot list the frame folder ({e.strerror or e})') from None
         if not self.names: raise DataError(self.path, f'no frames ({"/".join(IMAGE_EXTS)}) in frame folder')
     def file(self, i: int) -> Path: return self.path/self.names[i]
     @property

@@ -144,7 +144,8 @@ class VideoClipDataset(Dataset):
         return dict(video=video, label=item.label, video_id=item.video_id, index=index, frame_index=torch.as_tensor(idx[0]))
     def __getitem__(self, index: int) -> dict:
         try: return self.load(index)
-        except DataError as e:
+        except (DataError, OSError) as e:
+            if not isinstance(e, DataError): e = DataError(self.items[index].path, f'cannot read ({e.strerror or e})')   # permission denied, I/O error
             if self.on_error == 'skip': return {'skipped': (self.items[index].video_id, str(e)), 'index': index}
             if get_worker_info() is None: raise
             return {'error': (e.path, e.problem, e.line), 'index': index}   # a worker: `ClipLoader` raises it in the main process

@@ -317,3 +317,23 @@ def test_damaged_run_files_are_one_line(tiny_run, env, tmp_path):
     (cut / 'final_metrics.json').unlink()                                          # doing what it says works
     r = rdfer_train(*args, '--out-dir', str(cut), env=env)
     assert r.returncode == 0 and json.loads((cut / 'final_metrics.json').read_text())['last'], r.stderr[-2000:]
+
+
+def test_unreadable_clip_folder_is_one_line_and_skippable(tmp_path, monkeypatch):
+    from rdfer import data as D
+    from rdfer.sampling import VideoClipDataset, make_loader
+    tree = make_dfew_tree(tmp_path / 'DFEW', n_clips=10, num_frames=6)
+    locked, names = tree / 'Clip/clip_224x224/00003', D.frame_names
+    def frame_names(folder):            # as a folder without read permission behaves (the tests may run as root)
+        if Path(folder) == locked: raise PermissionError(13, 'Permission denied', str(folder))
+        return names(folder)
+    monkeypatch.setattr(D, 'frame_names', frame_names)
+    rep = check_data('dfew', tree, fold=1)
+    assert [str(e) for e in rep.problems] == [f'{locked}: cannot list the frame folder (Permission denied)']
+    items = D.load_split('dfew', tree, 'train', 1) + D.load_split('dfew', tree, 'test', 1)
+    k = [i for i, it in enumerate(items) if it.video_id == '00003'][0]
+    ds = VideoClipDataset(items, num_frames=4, size=32, on_error='skip')
+    assert ds[k]['skipped'] == ('00003', f'{locked}: cannot list the frame folder (Permission denied)')
+    ds.on_error = 'raise'
+    with pytest.raises(DataError, match='cannot list the frame folder'):
+        for _ in make_loader(ds, 4, workers=2): pass
