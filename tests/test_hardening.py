@@ -337,3 +337,17 @@ def test_unreadable_clip_folder_is_one_line_and_skippable(tmp_path, monkeypatch)
     ds.on_error = 'raise'
     with pytest.raises(DataError, match='cannot list the frame folder'):
         for _ in make_loader(ds, 4, workers=2): pass
+
+
+def test_a_dead_owners_lock_held_by_its_workers_waits_not_refuses(tmp_path):
+    import platform
+    run = tmp_path / 'run'; run.mkdir()
+    dead = subprocess.Popen(['true']); dead.wait()                       # the killed main process
+    (run / '.lock').write_text(f'pid {dead.pid} on {platform.node()} since 2026-01-01 00:00:00\n')
+    worker = subprocess.Popen([sys.executable, '-c', 'import fcntl, sys, time; f = open(sys.argv[1], "a+"); fcntl.flock(f, fcntl.LOCK_EX); '
+                               'print("held", flush=True); time.sleep(2)', str(run / '.lock')], stdout=subprocess.PIPE, text=True)
+    assert worker.stdout.readline().strip() == 'held'                   # a loader worker that still shares the dead owner's lock
+    t0 = time.time()
+    with run_folder_lock(run): waited = time.time() - t0                # taken once the worker ends, not refused
+    worker.wait()
+    assert 0.5 < waited < 30 and f'pid {os.getpid()} ' in (run / '.lock').read_text()
