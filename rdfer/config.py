@@ -259,6 +259,10 @@ def config_from_params(dataset: str = 'synth', preset: str | None = None, overri
     "A `RunConfig` from the training notebook's parameters (None = the preset's value)."
     unknown = set(params) - set(_PARAM_FIELDS)
     if unknown: raise ValueError(f'unknown parameter(s) {sorted(unknown)}; allowed: {sorted(_PARAM_FIELDS)}')
+    if isinstance(overrides, str):      # papermill -p overrides '{"train.epochs": 1}' passes the JSON as text
+        try: overrides = json.loads(overrides) if overrides.strip() else {}
+        except json.JSONDecodeError as e: raise ValueError(f'overrides must be a mapping of section.field to value (JSON text is read); got {overrides!r} ({e.msg})') from None
+    if not isinstance(overrides, dict | None): raise ValueError(f'overrides must be a mapping of section.field to value; got {overrides!r}')
     merged = {_PARAM_FIELDS[k]: v for k, v in params.items() if v is not None and v != ''} | dict(overrides or {})
     return resolve_config(dataset, preset or None, merged)
 
