@@ -241,6 +241,9 @@ def find_data_root(dataset: str, root=None) -> Path:
     looked = [b / f for b in bases for f in DATA_FOLDERS[dataset]]
     for p in looked:
         if p.is_dir(): return p
+    if files := [p for p in looked if p.exists() or p.is_symlink()]:    # there, but not a folder: say so, not "none was found"
+        raise DataError(files[0], f'is {"a broken link" if not files[0].exists() else "a file"}, not a folder: the {DATA_FOLDERS[dataset][0]} dataset '
+                                  f'folder is expected there (holding Clip/ and EmoLabel_DataSplit/ for DFEW); replace it, or pass {how}')
     raise DataError(dataset, f'data_root is required and none was found; looked in {", ".join(map(str, looked))}'
                              f'{"" if env else " ($RDFER_DATA is not set)"}. Either export RDFER_DATA=/path/holding/{DATA_FOLDERS[dataset][0]} '
                              f'(the folder that contains {DATA_FOLDERS[dataset][0]}/), or pass {how}')
