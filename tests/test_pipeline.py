@@ -82,3 +82,11 @@ def test_workers_end_with_the_main_job(tmp_path):
         time.sleep(0.5)
     alive = [k for k in kids if Path(f'/proc/{k}').exists() and 'Z' not in Path(f'/proc/{k}/stat').read_text().split()[2]]
     assert not alive, f'processes {alive} outlived the main job'
+
+
+def test_main_on_an_unwritable_out_is_one_line(tmp_path):
+    (tmp_path / 'file').write_text('x')                      # --out below a file: no folder can be made there (even as root)
+    r = subprocess.run([sys.executable, '-c', 'import sys; from rdfer.cli import main; sys.exit(main())', 'main', '--quick',
+                        '--out', str(tmp_path / 'file' / 'out')], capture_output=True, text=True, timeout=300,
+                       env=dict(os.environ, RDFER_CACHE=str(tmp_path / 'c')))
+    assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1 and 'Not a directory' in r.stderr, r.stderr[-2000:]
