@@ -42,13 +42,13 @@ def prepare_data_root(cfg: DataConfig, is_main: bool = True) -> Path:
 
 # %% ../nbs/07_train.ipynb #d81a84a2
 def data_fingerprint(cfg: DataConfig) -> str:
-    "A hash of a run's data that does not depend on where it lies: the split files' contents (synth: also its rendering options and ground truth)."
+    "A hash of a run's data that does not depend on where it lies: the split files' contents (synth: its rendering options, and in a folder named by data.root its split files and ground truth)."
     from rdfer.data import split_files
     h = hashlib.sha256()
     if cfg.dataset == 'synth':
         h.update(json.dumps(cfg.synth, sort_keys=True).encode())
-        root = synth_root(cfg)     # before it is rendered (`train` renders first), the options alone
-        files = split_files('dfew', root, 'all', cfg.fold) + [root / 'synth_meta.csv'] if (root / 'synth_params.json').exists() else []
+        root = Path(cfg.root) if cfg.root else None   # the package's own folder holds what the options render; a folder named may hold anything
+        files = split_files('dfew', root, 'all', cfg.fold) + [root / 'synth_meta.csv'] if root and (root / 'synth_params.json').exists() else []
     else: files = split_files(cfg.dataset, cfg.root, 'all', cfg.fold, cfg.annotations or None)
     for f in files: h.update(f.name.encode() + b'\0' + f.read_bytes())
     return h.hexdigest()[:16]
