@@ -42,13 +42,13 @@ def prepare_data_root(cfg: DataConfig, is_main: bool = True) -> Path:
 
 # %% ../nbs/07_train.ipynb #d81a84a2
 def data_fingerprint(cfg: DataConfig) -> str:
-    "A hash of a run's data that does not depend on where it lies: the split files' contents (synth: its rendering options, and in a folder named by data.root its split files and ground truth)."
+    "A hash of a run's data that does not depend on where it lies: the split files' contents (synth: also its rendering options and ground truth)."
     from rdfer.data import split_files
     h = hashlib.sha256()
     if cfg.dataset == 'synth':
         h.update(json.dumps(cfg.synth, sort_keys=True).encode())
-        root = Path(cfg.root) if cfg.root else None   # the package's own folder holds what the options render; a folder named may hold anything
-        files = split_files('dfew', root, 'all', cfg.fold) + [root / 'synth_meta.csv'] if root and (root / 'synth_params.json').exists() else []
+        root = synth_root(cfg)     # named by data.root or the package's own; before it is rendered, the options alone (`train` renders first)
+        files = split_files('dfew', root, 'all', cfg.fold) + [root / 'synth_meta.csv'] if (root / 'synth_params.json').exists() else []
     else: files = split_files(cfg.dataset, cfg.root, 'all', cfg.fold, cfg.annotations or None)
     for f in files: h.update(f.name.encode() + b'\0' + f.read_bytes())
     return h.hexdigest()[:16]
@@ -230,6 +230,8 @@ def _run_record(cfg: RunConfig) -> dict:
     return d | dict(identity=dict(config=_digest(_identity(d)), data=data_fingerprint(cfg.data)))
 
 # %% ../nbs/07_train.ipynb #9f1e6595
+def _digest_text(text: str) -> str: return hashlib.sha256(text.encode()).hexdigest()[:16]
+
 def _check_run_dir(cfg: RunConfig, run_dir: Path, main: bool) -> dict | None:
     "The results of a finished run of `cfg` in `run_dir`; None to start or resume; a DataError for a folder that holds another run."
     saved = run_dir / CONFIG
@@ -248,7 +250,9 @@ def _check_run_dir(cfg: RunConfig, run_dir: Path, main: bool) -> dict | None:
     if 'config' in ident and ident['config'] != _digest(_identity(old)):
         raise DataError(saved, 'was edited after the run started (it no longer matches its checksum); restore it, or run the changed configuration in another out_dir')
     diff = _config_differences(cfg.to_dict(), old)
-    if ident.get('data', data_fingerprint(cfg.data)) != data_fingerprint(cfg.data):
+    have = data_fingerprint(cfg.data)
+    legacy = cfg.data.dataset == 'synth' and not cfg.data.root and ident.get('data') == _digest_text(json.dumps(cfg.data.synth, sort_keys=True))
+    if ident.get('data', have) != have and not legacy:   # legacy: a record of its options alone, in the package's own folder (never replaced)
         diff.append("the data's split files differ from those the run started with")
     if diff: raise DataError(run_dir, f'holds a run with another configuration ({"; ".join(diff)}); choose another out_dir')
     if not cfg.train.resume: raise DataError(run_dir, 'already holds a run; pass resume=True (--resume) to continue it or choose another out_dir')

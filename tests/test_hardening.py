@@ -63,7 +63,9 @@ def test_malicious_checkpoint_runs_nothing(tmp_path, env):
     assert r.returncode == 1 and 'evil.pt: refused to load' in one_line(r)
     run = tmp_path / 'run'                                  # the same file in a run folder being resumed
     cfg = config_from_params('synth', 'tiny', out_dir=str(run))
-    atomic_write_json(run / 'config.json', T._run_record(cfg))
+    os.environ['RDFER_CACHE'], cache = env['RDFER_CACHE'], os.environ.get('RDFER_CACHE')
+    try: T.prepare_data_root(cfg.data); atomic_write_json(run / 'config.json', T._run_record(cfg))   # the record `train` writes: of the rendered data
+    finally: os.environ.pop('RDFER_CACHE') if cache is None else os.environ.__setitem__('RDFER_CACHE', cache)
     (run / 'checkpoints').mkdir(); shutil.copy(tmp_path / 'evil.pt', run / 'checkpoints' / 'epoch_001.pt')
     r = rdfer_train('--preset', 'tiny', '--out-dir', str(run), env=env)
     assert r.returncode == 1 and 'epoch_001.pt: refused to load' in one_line(r)
@@ -351,3 +353,23 @@ def test_a_dead_owners_lock_held_by_its_workers_waits_not_refuses(tmp_path):
     with run_folder_lock(run): waited = time.time() - t0                # taken once the worker ends, not refused
     worker.wait()
     assert 0.5 < waited < 30 and f'pid {os.getpid()} ' in (run / '.lock').read_text()
+
+
+def test_a_finished_run_recorded_before_the_synth_fingerprint_read_files_is_still_reused(tmp_path, monkeypatch):
+    import hashlib
+    monkeypatch.setenv('RDFER_CACHE', str(tmp_path / 'cache'))
+    cfg = config_from_params('synth', 'tiny', out_dir=str(tmp_path / 'run'), resume=True)
+    cfg.data.synth = dict(videos=14, frames=8, size=32)
+    T.prepare_data_root(cfg.data)
+    run = tmp_path / 'run'; (run / 'checkpoints').mkdir(parents=True); (run / 'checkpoints' / 'epoch_002.pt').write_bytes(b'')
+    rec = T._run_record(cfg); rec['identity']['data'] = hashlib.sha256(json.dumps(cfg.data.synth, sort_keys=True).encode()).hexdigest()[:16]
+    atomic_write_json(run / 'config.json', rec); atomic_write_json(run / 'final_metrics.json', {'last': {'uar': 1.0}})
+    assert T._check_run_dir(cfg, run, True)['last'] == {'uar': 1.0}        # the package's own folder: its options stood for its files
+    cfg.data.root = str(T.synth_root(cfg.data).parent / 'copy')             # named elsewhere: the files must match
+    import shutil as sh; sh.copytree(T.synth_root(dataclasses_replace(cfg.data, root='')), cfg.data.root, symlinks=True)
+    with pytest.raises(DataError, match="split files differ"): T._check_run_dir(cfg, run, True)
+
+
+def dataclasses_replace(obj, **kw):
+    import dataclasses
+    return dataclasses.replace(obj, **kw)
