@@ -34,7 +34,7 @@ def write_clip(path, frames: torch.Tensor) -> Path:
 
 # %% ../nbs/02a_cache.ipynb #803b909f
 def _damaged(path, what: str) -> DataError:
-    return DataError(path, f'damaged cache file: {what}; rebuild it with `rdfer cache` (stale and damaged entries are rebuilt)')
+    return DataError(path, f'damaged cache file: {what}; rebuild it with `rdfer cache --verify` (it reads back every entry and rebuilds the damaged ones)')
 
 class CacheReader:
     "Frames of one clip from its cache file: positional reads of the frames asked for, each checked against its CRC32."
@@ -76,10 +76,11 @@ def source_signature(item: VideoItem) -> dict | None:
     p = Path(item.path)
     try:
         if item.media == 'video':
-            st = p.stat(); return dict(files=1, bytes=st.st_size, mtime_ns=st.st_mtime_ns)
+            st = p.stat(); return dict(files=1, bytes=st.st_size, mtime_ns=st.st_mtime_ns, ctime_ns=st.st_ctime_ns, inode=st.st_ino)
         sts = [os.stat(p/n) for n in frame_names(p)]
     except OSError: return None
-    return dict(files=len(sts), bytes=sum(s.st_size for s in sts), mtime_ns=max((s.st_mtime_ns for s in sts), default=0))
+    return dict(files=len(sts), bytes=sum(s.st_size for s in sts), mtime_ns=max((s.st_mtime_ns for s in sts), default=0),
+                ctime_ns=max((s.st_ctime_ns for s in sts), default=0), inodes=hashlib.sha1(str([s.st_ino for s in sts]).encode()).hexdigest()[:12])
 
 def entry_key(item: VideoItem) -> str:
     "The cache key of a clip: a hash of its source's resolved path."
@@ -100,7 +101,7 @@ def read_manifest(folder) -> dict[str, dict]:
     lines = path.read_text().splitlines()
     try: head = json.loads(lines[0]) if lines else {}
     except json.JSONDecodeError: head = {}
-    if head.get('format') != _HEADER['format']: raise DataError(path, 'not an rdfer frame-cache manifest (bad first line)')
+    if head.get('format') != _HEADER['format']: raise DataError(path, 'not an rdfer frame-cache manifest (bad first line); `rdfer cache` replaces it and rebuilds the entries')
     if head.get('version') != CACHE_VERSION: raise DataError(path, f'frame-cache version {head.get("version")}, this rdfer reads {CACHE_VERSION}: rebuild it')
     out = {}
     for line in lines[1:]:
@@ -151,7 +152,8 @@ def build_cache(items: Sequence[VideoItem], folder=None, size: int = 112, worker
     workers = min(2, os.cpu_count() or 1) if workers is None else workers
     with open(folder / '.lock', 'w') as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)          # one builder per folder at a time
-        have = read_manifest(folder)
+        try: have = read_manifest(folder)
+        except DataError: have = {}; (folder / MANIFEST).unlink()     # a damaged manifest: replaced, its entries rebuilt
         uniq = list({entry_key(it): it for it in items}.items())
         todo = [it for k, it in uniq if not _entry_ok(have.get(k), it, size, folder) or (verify and not _verifies(folder, have[k]))]
         res = dict(folder=str(folder), size=size, clips=len(uniq), kept=len(uniq) - len(todo), built=0, problems=[])
@@ -251,8 +253,9 @@ def cache_command(argv: list[str]) -> int:
         a.root = a.root if a.dataset == 'synth' else find_data_root(a.dataset, a.root)
         items = dataset_items(a.dataset, a.root, a.media, a.annotations, a.fold)
     except (DataError, ValueError) as e: print(f'rdfer cache: {e}', file=sys.stderr); return 2
-    r = build_cache(items, a.out, a.size, a.workers, not a.no_progress, verify=a.verify,
-                    built_from=dict(dataset=a.dataset, root=str(Path(a.root).resolve()), media=a.media, resize='bilinear, antialias'))
+    try: r = build_cache(items, a.out, a.size, a.workers, not a.no_progress, verify=a.verify,
+                         built_from=dict(dataset=a.dataset, root=str(Path(a.root).resolve()), media=a.media, resize='bilinear, antialias'))
+    except OSError as e: print(f'rdfer cache: cannot write the cache: {e}', file=sys.stderr); return 1   # read-only, full disk
     dt = time.perf_counter() - t0
     print(f"{r['folder']}: {r['clips']} clips at {a.size}px, {r['built']} built, {r['kept']} up to date, "
           f"{len(r['problems'])} broken; {dt:.1f} s")

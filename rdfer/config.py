@@ -12,7 +12,8 @@ from .model import CPU_MODEL     # the CPU regime's network (ModelConfig.cpu_sma
 
 # %% auto #0
 __all__ = ['DATASETS', 'SYNTH_BENCHMARK', 'PRESETS', 'RUN_PARAMS', 'DataConfig', 'TrainConfig', 'RunConfig', 'check_config',
-           'resolve_config', 'RunParam', 'config_from_params', 'check_notebook_parameters', 'train_parser']
+           'loader_memory', 'check_loader_memory', 'resolve_config', 'RunParam', 'config_from_params',
+           'check_notebook_parameters', 'train_parser']
 
 # %% ../nbs/06b_config.ipynb #c3748ac1
 @dataclass
@@ -158,8 +159,40 @@ def check_config(cfg: RunConfig) -> None:
         from rdfer.synth import render_benchmark
         allowed = set(inspect.signature(render_benchmark).parameters) - {'out'}
         if set(d.synth) - allowed: raise ValueError(f'data.synth has unknown option(s) {sorted(set(d.synth) - allowed)}; allowed: {sorted(allowed)}')
+        params = inspect.signature(render_benchmark).parameters
+        for k, v in d.synth.items():      # each nested option has render_benchmark's type, and a value it accepts
+            if params[k].annotation is not inspect.Parameter.empty: _typed(f'data.synth.{k}', v, params[k].annotation)
+            elif not (isinstance(v, list | tuple) and all(isinstance(x, str) for x in v)):
+                raise ValueError(f'data.synth.{k} must be a list of strings like {list(params[k].default)}; got {v!r}')
+        from rdfer.synth import _check_args
+        want = {k: p.default for k, p in params.items() if k not in ('out', 'workers')} | {k: v for k, v in d.synth.items() if k != 'workers'}
+        try: _check_args(**{k: want[k] for k in ('videos', 'frames', 'size', 'noise_rate', 'noise_kind', 'hard_rate', 'media', 'clarity')})
+        except (ValueError, KeyError) as e: raise ValueError(f'data.synth: {e.args[0] if e.args else e}') from None
     from rdfer.agreement import build_strategy
     build_strategy(cfg.strategy)   # fails on an unknown strategy name or option
+
+# %% ../nbs/06b_config.ipynb #39f1d278
+def loader_memory(cfg: RunConfig, processes: int = 1, prefetch: int = 2) -> int:
+    "Bytes of clips the data loaders of a run hold in flight: (workers x prefetch + 1) batches of every process."
+    d, m = cfg.data, cfg.model
+    device_finish = d.finish_on == 'device' or (d.finish_on == 'auto' and torch.cuda.is_available())
+    views = 1 + (cfg.strategy.views if getattr(cfg.strategy, 'agreement_source', 'detail') == 'views' else 0)   # the strategy's needs_views
+    batch = max(1, cfg.train.batch_size // processes) * views * d.num_frames * 3 * d.size ** 2 * (1 if device_finish else 4)
+    return processes * (d.workers * prefetch + 1) * batch
+
+def _mem_available() -> int | None:
+    try: return int(next(l for l in open('/proc/meminfo') if l.startswith('MemAvailable:')).split()[1]) * 1024
+    except (OSError, StopIteration, ValueError): return None
+
+def check_loader_memory(cfg: RunConfig, processes: int = 1, available: int | None = None) -> None:
+    "Refuse, in one line naming the options, a run whose batches in flight would not fit in the memory available."
+    need, avail = loader_memory(cfg, processes), available if available is not None else _mem_available()
+    if avail is None or need <= 0.8 * avail: return
+    from rdfer.core import DataError
+    d = cfg.data
+    raise DataError('memory', f'the data loaders would hold about {need / 2**30:.1f} GiB of clips in flight ({d.workers} workers x prefetch 2 (+1) x '
+                     f'batch {cfg.train.batch_size} x {d.num_frames} frames x {d.size}x{d.size} px), more than 80% of the '
+                     f'{avail / 2**30:.1f} GiB available: lower data.workers, train.batch_size, data.num_frames or data.size')
 
 # %% ../nbs/06b_config.ipynb #47407488
 def _field_sections() -> dict:
@@ -226,6 +259,10 @@ def config_from_params(dataset: str = 'synth', preset: str | None = None, overri
     "A `RunConfig` from the training notebook's parameters (None = the preset's value)."
     unknown = set(params) - set(_PARAM_FIELDS)
     if unknown: raise ValueError(f'unknown parameter(s) {sorted(unknown)}; allowed: {sorted(_PARAM_FIELDS)}')
+    if isinstance(overrides, str):      # papermill -p overrides '{"train.epochs": 1}' passes the JSON as text
+        try: overrides = json.loads(overrides) if overrides.strip() else {}
+        except json.JSONDecodeError as e: raise ValueError(f'overrides must be a mapping of section.field to value (JSON text is read); got {overrides!r} ({e.msg})') from None
+    if not isinstance(overrides, dict | None): raise ValueError(f'overrides must be a mapping of section.field to value; got {overrides!r}')
     merged = {_PARAM_FIELDS[k]: v for k, v in params.items() if v is not None and v != ''} | dict(overrides or {})
     return resolve_config(dataset, preset or None, merged)
 

@@ -36,6 +36,7 @@ class DataError(ValueError):
         self.path, self.problem, self.line = str(path), problem, line
         where = f'{path}:{line}' if line is not None else str(path)
         super().__init__(f'{where}: {problem}')
+    def __reduce__(self): return type(self), (self.path, self.problem, self.line)   # crosses processes (the main job's pool) intact
 
 # %% ../nbs/00_core.ipynb #888f7e90
 def atomic_write(path, data: bytes | str) -> Path:

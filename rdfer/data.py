@@ -16,7 +16,7 @@ from .core import CLASSES, NUM_CLASSES, DataError, class_index
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'VIDEO_EXTS', 'MEDIA', 'DFEW_FRAME_DIRS', 'DFEW_VIDEO_DIR', 'DATASETS', 'DATA_FOLDERS',
            'DEFAULT_DATA_HOME', 'SEEK_MIN_FRAMES', 'VideoItem', 'frame_names', 'frame_files', 'load_split',
-           'split_files', 'find_data_root', 'FrameFolderReader', 'VideoReader', 'open_reader', 'check_clip',
+           'split_files', 'find_data_root', 'FrameFolderReader', 'upright', 'VideoReader', 'open_reader', 'check_clip',
            'CheckReport', 'check_data', 'check_data_command']
 
 # %% ../nbs/01_data.ipynb #52fc8967
@@ -241,6 +241,9 @@ def find_data_root(dataset: str, root=None) -> Path:
     looked = [b / f for b in bases for f in DATA_FOLDERS[dataset]]
     for p in looked:
         if p.is_dir(): return p
+    if files := [p for p in looked if p.exists() or p.is_symlink()]:    # there, but not a folder: say so, not "none was found"
+        raise DataError(files[0], f'is {"a broken link" if not files[0].exists() else "a file"}, not a folder: the {DATA_FOLDERS[dataset][0]} dataset '
+                                  f'folder is expected there (holding Clip/ and EmoLabel_DataSplit/ for DFEW); replace it, or pass {how}')
     raise DataError(dataset, f'data_root is required and none was found; looked in {", ".join(map(str, looked))}'
                              f'{"" if env else " ($RDFER_DATA is not set)"}. Either export RDFER_DATA=/path/holding/{DATA_FOLDERS[dataset][0]} '
                              f'(the folder that contains {DATA_FOLDERS[dataset][0]}/), or pass {how}')
@@ -282,7 +285,8 @@ class FrameFolderReader:
     def __init__(self, folder):
         self.path = Path(folder)
         if not self.path.is_dir(): raise DataError(self.path, 'frame folder missing')
-        self.names = frame_names(self.path)
+        try: self.names = frame_names(self.path)
+        except OSError as e: raise DataError(self.path, f'cannot list the frame folder ({e.strerror or e})') from None
         if not self.names: raise DataError(self.path, f'no frames ({"/".join(IMAGE_EXTS)}) in frame folder')
     def file(self, i: int) -> Path: return self.path/self.names[i]
     @property
@@ -318,6 +322,11 @@ def _to_rgb(frame) -> torch.Tensor:
         from av.video.reformatter import VideoReformatter
         _RGB = VideoReformatter()
     return torch.from_numpy(_RGB.reformat(frame, format='rgb24').to_ndarray()).permute(2, 0, 1)
+
+def upright(frames: torch.Tensor, rotation: int) -> torch.Tensor:
+    "Frames (..., H, W) turned as a display matrix's `rotation` (degrees counter-clockwise, PyAV's `VideoFrame.rotation`) says."
+    k = round((rotation or 0) / 90) % 4
+    return frames if k == 0 else torch.rot90(frames, k, dims=(-2, -1))
 
 class VideoReader:
     "Frames of one video file, decoded with PyAV."
@@ -359,7 +368,7 @@ class VideoReader:
                 try:
                     for i, f in self._frames(c, first):
                         if i > lo and lo not in got: break
-                        if i in need: got[i] = _to_rgb(f)
+                        if i in need: got[i] = upright(_to_rgb(f), getattr(f, 'rotation', 0))   # as players show it
                         if i >= hi: break
                 except Exception as e: raise DataError(self.path, f'corrupt video: decoding failed ({type(e).__name__}: {e})') from None
             if len(got) == len(need): break

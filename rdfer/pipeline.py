@@ -10,8 +10,8 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['NOISE_SETTINGS', 'HEADLINE', 'SEEDS', 'FOLD', 'NOISY', 'GRID', 'SOURCES', 'RENDERING2', 'QUICK_GRID', 'main_grid',
-           'job_grid', 'notebooks_dir', 'run_notebook', 'run_grid', 'source_tree', 'publish', 'run_main', 'job_record',
-           'main_command']
+           'job_grid', 'notebooks_dir', 'run_notebook', 'RunsFailed', 'run_grid', 'source_tree', 'publish', 'run_main',
+           'job_record', 'main_command']
 
 # %% ../nbs/09_pipeline.ipynb #e0c4e4e2
 NOISE_SETTINGS = {'noise0': dict(noise_rate=0.0), 'noise40': dict(noise_rate=0.4, noise_kind='symmetric'),
@@ -53,6 +53,17 @@ def run_notebook(src: Path, out: Path, parameters: dict, cwd: Path) -> Path:
                         progress_bar=False, log_output=False, report_mode=False)
     return out
 
+class RunsFailed(RuntimeError):
+    "Runs of the main job's grid that failed: one line per run, its reason and its log."
+
+def _watch_parent(parent: int) -> None:
+    "In a worker: end this process when `parent` (the main job) is gone, so no run outlives a killed job."
+    import threading
+    def watch():
+        while os.getppid() == parent: time.sleep(1.0)
+        os._exit(1)
+    threading.Thread(target=watch, daemon=True).start()
+
 def _train_job(job: tuple) -> dict:
     "One run of the grid, in a worker process: its log to a file, its epochs to the progress queue."
     name, overrides, run_dir, preset, threads, log_path, progress = job
@@ -66,7 +77,12 @@ def _train_job(job: tuple) -> dict:
     Path(log_path).parent.mkdir(parents=True, exist_ok=True)
     progress.put((name, 0, cfg.train.epochs, float('nan')))       # started
     with open(log_path, 'a') as f, contextlib.redirect_stdout(f), contextlib.redirect_stderr(f):
-        final = train(cfg, progress=False, on_epoch=lambda row: progress.put((name, row['epoch'], cfg.train.epochs, row['uar'])))
+        try: final = train(cfg, progress=False, on_epoch=lambda row: progress.put((name, row['epoch'], cfg.train.epochs, row['uar'])))
+        except Exception as e:                      # the run fails alone: its reason in one line, the traceback in its log
+            import traceback; traceback.print_exc()
+            reason = str(e).splitlines()[0] if str(e) else type(e).__name__
+            print(f'[rdfer] failed: {reason}')
+            return dict(run=name, status='failed', reason=reason, log=str(log_path), seconds=round(time.time() - t, 1), epochs=cfg.train.epochs)
     return dict(run=name, status='reused' if reused else 'trained', seconds=round(time.time() - t, 1), epochs=cfg.train.epochs,
                 uar=round(final['last']['uar'], 2))
 
@@ -85,13 +101,15 @@ def run_grid(grid: dict[str, dict], out: Path, preset: str = 'synth', workers: i
     for data in {json.dumps(c.data.synth, sort_keys=True): c.data for c in cfgs.values()}.values():   # each benchmark once, first
         ensure_benchmark(synth_root(data), **data.synth)
     ctx = mp.get_context('spawn')
-    with ctx.Manager() as manager:
+    from multiprocessing.managers import SyncManager
+    manager = SyncManager(ctx=ctx); manager.start(_watch_parent, (os.getpid(),))     # it too ends with the job
+    with manager:
         progress = manager.Queue()
         jobs = [(n, ov, out / (n if '/' in n else f'runs/{n}'), preset, threads, out / 'logs' / f'{n}.log', progress) for n, ov in grid.items()]
         total = sum(c.train.epochs for c in cfgs.values())
         done_epochs, rows, t0, started = 0, [], time.time(), {}
         log(f'[main] {len(jobs)} runs, {workers} at a time ({threads} torch thread(s) each)')
-        with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_watch_parent, initargs=(os.getpid(),)) as pool:
             pending = {pool.submit(_train_job, j): j[0] for j in jobs}
             while pending:
                 finished, _ = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
@@ -104,9 +122,19 @@ def run_grid(grid: dict[str, dict], out: Path, preset: str = 'synth', workers: i
                     job_left = (time.time() - t0) / done_epochs * (total - done_epochs)
                     log(f'[main] {name}: epoch {epoch}/{epochs}  test UAR {uar:.2f}  run {_eta(run_left)} left, job about {_eta(job_left)} left')
                 for f in finished:
-                    row = f.result(); rows.append(row); pending.pop(f)
+                    try: row = f.result()
+                    except Exception as e:   # the worker died (killed, out of memory), or the run failed before its log opened
+                        from concurrent.futures.process import BrokenProcessPool
+                        why = f'its worker process ended ({type(e).__name__})' if isinstance(e, BrokenProcessPool) else (str(e).splitlines() or [type(e).__name__])[0]
+                        row = dict(run=pending[f], status='failed', reason=why,
+                                   log=str(out / 'logs' / f'{pending[f]}.log'), seconds=0.0, epochs=cfgs[pending[f]].train.epochs)
+                    rows.append(row); pending.pop(f)
+                    if row['status'] == 'failed':
+                        total -= row['epochs']; log(f"[main] {len(rows)}/{len(jobs)} {row['run']}: FAILED: {row['reason']} (log: {row['log']})"); continue
                     if row['status'] == 'reused': total -= row['epochs']
                     log(f"[main] {len(rows)}/{len(jobs)} {row['run']}: {row['status']} in {row['seconds']:.0f} s, last-epoch UAR {row['uar']:.2f}")
+    failed = [r for r in rows if r['status'] == 'failed']
+    if failed: raise RunsFailed(f'{len(failed)} of {len(rows)} runs failed: ' + '; '.join(f"{r['run']}: {r['reason']} (log: {r['log']})" for r in failed))
     order = list(grid)
     return sorted(rows, key=lambda r: order.index(r['run']))
 
@@ -200,6 +228,8 @@ def main_command(argv: list[str]) -> int:
     p.add_argument('--workers', type=int, default=None, help='runs at a time (default: one per core)')
     p.add_argument('--nbs', default=None, help='folder of the notebooks (default: the source tree of the package)')
     a = p.parse_args(argv)
+    from rdfer.core import DataError
     try: run_main(a.out, a.figures, a.quick, a.nbs, a.epochs, a.workers, publish_to=source_tree() if a.publish else None)
     except FileNotFoundError as e: print(f'rdfer main: {e}', file=sys.stderr); return 2
+    except (RunsFailed, DataError, OSError) as e: print(f'rdfer main: {e}', file=sys.stderr); return 1   # OSError: a read-only or full --out, named
     return 0

@@ -24,7 +24,7 @@ def load_model(checkpoint) -> tuple[torch.nn.Module, dict]:
         if path is None: raise DataError(checkpoint, 'run folder without checkpoints (expected checkpoints/epoch_NNN.pt)')
     state = read_checkpoint(path)                 # weights only: a checkpoint cannot run code
     cfg = state['config']
-    model = build_model(ModelConfig.from_dict(cfg['model']))
+    model = build_model(ModelConfig.from_dict(cfg['model'] | dict(pretrained=None, clip_pretrained=None)))   # every weight is in the checkpoint
     own, theirs = model.state_dict(), state['model']
     missing, unexpected = sorted(set(own) - set(theirs)), sorted(set(theirs) - set(own))
     shapes = [k for k in set(own) & set(theirs) if own[k].shape != theirs[k].shape]

@@ -138,14 +138,31 @@ def load_last_checkpoint(run_dir: Path) -> dict | None:
     return None
 
 # %% ../nbs/06a_runs.ipynb #f6614892
+def _owner_dead(text: str) -> bool:
+    "The lock's owner (`pid N on HOST ...`) is a process of this machine that is gone."
+    m = re.match(r'pid (\d+) on (\S+)', text)
+    if not m or m.group(2) != platform.node(): return False
+    try: os.kill(int(m.group(1)), 0); return False
+    except ProcessLookupError: return True
+    except PermissionError: return False
+
+def _lock_or_wait(f, patience: float = 60.0) -> bool:
+    "Take the flock on `f`; while its owner is dead (its loader workers, which share the lock, end within seconds), wait for it."
+    t0 = time.time()
+    while True:
+        try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB); return True   # the kernel drops it when the process ends, however it ends
+        except BlockingIOError:
+            f.seek(0)
+            if not _owner_dead(f.read().strip()) or time.time() - t0 > patience: return False
+            time.sleep(0.2)
+
 @contextmanager
 def run_folder_lock(run_dir: Path, main: bool = True):
     "Own `run_dir` while the block runs (rank 0 locks; others pass): a second process is refused, and a dead one's lock is gone."
     if not main: yield; return
     Path(run_dir).mkdir(parents=True, exist_ok=True)
     with open(Path(run_dir) / '.lock', 'a+') as f:
-        try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)    # the kernel drops it when the process ends, however it ends
-        except BlockingIOError:
+        if not _lock_or_wait(f):
             f.seek(0)
             raise DataError(run_dir, f'in use by another rdfer process ({f.read().strip() or "unknown"}); wait for it to end or choose another out_dir') from None
         f.seek(0); f.truncate(); f.write(f'pid {os.getpid()} on {platform.node()} since {time.strftime("%Y-%m-%d %H:%M:%S")}\n'); f.flush()

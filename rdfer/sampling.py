@@ -144,7 +144,8 @@ class VideoClipDataset(Dataset):
         return dict(video=video, label=item.label, video_id=item.video_id, index=index, frame_index=torch.as_tensor(idx[0]))
     def __getitem__(self, index: int) -> dict:
         try: return self.load(index)
-        except DataError as e:
+        except (DataError, OSError) as e:
+            if not isinstance(e, DataError): e = DataError(self.items[index].path, f'cannot read ({e.strerror or e})')   # permission denied, I/O error
             if self.on_error == 'skip': return {'skipped': (self.items[index].video_id, str(e)), 'index': index}
             if get_worker_info() is None: raise
             return {'error': (e.path, e.problem, e.line), 'index': index}   # a worker: `ClipLoader` raises it in the main process
@@ -209,36 +210,30 @@ class HeldReader:
     def num_frames(self) -> int: return len(self.frames)
     def read(self, indices) -> torch.Tensor: return self.frames[torch.as_tensor(np.asarray(indices), dtype=torch.long)]
 
-_HELD: dict = {}       # (path, frames, mtime, size) -> uint8 frames: decoded once per process
+_HELD: dict = {}       # (path, frames, mtime) -> uint8 frames as decoded: once per process
 
-def _held_key(item: VideoItem, rd, size: int) -> tuple:
-    return (str(Path(item.path).resolve()), rd.num_frames, os.stat(item.path).st_mtime_ns, size)
-
-def _resize_to(frames: torch.Tensor, size: int) -> torch.Tensor:
-    "Frames larger than `size` resized as the decoded-frame cache resizes them; smaller or equal ones kept as they are."
-    from rdfer.cache import resize_frames
-    return frames if min(frames.shape[-2:]) <= size else resize_frames(frames, size)
+def _held_key(item: VideoItem, rd) -> tuple:
+    return (str(Path(item.path).resolve()), rd.num_frames, os.stat(item.path).st_mtime_ns)
 
 def hold_frames(items: Sequence[VideoItem], size: int, budget_mb: float = 4096, log=print) -> list | None:
-    "Every item's frames decoded once as uint8 (at most `size` px), or None (with a line saying why) if over `budget_mb`."
+    "Every item's frames decoded once as uint8, exactly as a disk read gives them, or None (with a line saying why) if over `budget_mb`."
     if not items or budget_mb <= 0: return None
-    def reader(it):                        # a broken item is not held: the dataset reads it, and raises or skips as asked
-        try: return open_reader(it)
-        except DataError: return None
-    readers = [reader(it) for it in items]
-    frames = [r.num_frames for r in readers if r is not None]
-    if not frames: return None
-    need = sum(frames) * 3 * size * size / 2**20            # an upper bound: sources smaller than `size` take less
+    def opened(it):                        # a broken item is not held: the dataset reads it, and raises or skips as asked
+        try: rd = open_reader(it); return rd, (0 if rd.num_frames == 0 else rd.read([0]).numel())   # one frame: its size
+        except DataError: return None, 0
+    readers = [opened(it) for it in items]
+    need = sum(rd.num_frames * px for rd, px in readers if rd is not None) / 2**20    # exact, at the sources' own frame size
+    if not any(rd is not None for rd, _ in readers): return None
     if need > budget_mb:
-        log(f'[rdfer] {len(items)} videos need about {need:.0f} MB decoded, over the hold budget of {budget_mb:.0f} MB: '
+        log(f'[rdfer] {len(items)} videos need {need:.0f} MB decoded at their own frame size, over the hold budget of {budget_mb:.0f} MB: '
             'reading them from disk every epoch (raise data.hold_budget_mb, or build a decoded-frame cache)')
         return None
     held = []
-    for it, rd in zip(items, readers):
+    for it, (rd, _) in zip(items, readers):
         try:
             if rd is None: raise DataError(it.path, 'did not open')
-            key = _held_key(it, rd, size)
-            if key not in _HELD: _HELD[key] = _resize_to(rd.read(np.arange(rd.num_frames)), size).contiguous()
+            key = _held_key(it, rd)
+            if key not in _HELD: _HELD[key] = rd.read(np.arange(rd.num_frames)).contiguous()
             held.append(_HELD[key])
         except DataError: held.append(None)
     log(f'[rdfer] holding {len(items)} videos decoded in memory ({need:.0f} MB of a {budget_mb:.0f} MB budget)')

@@ -13,10 +13,10 @@ from .core import CLASSES, NUM_CLASSES, DataError, atomic_write, atomic_write_js
 
 # %% auto #0
 __all__ = ['ACTION_UNITS', 'EXPRESSIONS', 'CONFUSABLE', 'HARD_FACTORS', 'NOISE_KINDS', 'FRAMES_DIR', 'VIDEOS_DIR', 'SPLIT_DIR',
-           'FPS', 'JPEG_QUALITY', 'META_COLUMNS', 'FORMAT_VERSION', 'allowed_factors', 'VideoPlan', 'plan_benchmark',
-           'ExpressionTrack', 'expression_track', 'sample_scene', 'draw_face', 'render_video', 'resembled_class',
-           'draw_label_noise', 'write_frames', 'write_video', 'write_labels', 'read_metadata', 'render_benchmark',
-           'relabel_benchmark', 'ensure_benchmark', 'synth_command', 'plot_examples']
+           'FPS', 'JPEG_QUALITY', 'META_COLUMNS', 'FORMAT_VERSION', 'RENDER_MARK', 'allowed_factors', 'VideoPlan',
+           'plan_benchmark', 'ExpressionTrack', 'expression_track', 'sample_scene', 'draw_face', 'render_video',
+           'resembled_class', 'draw_label_noise', 'write_frames', 'write_video', 'write_labels', 'read_metadata',
+           'render_benchmark', 'relabel_benchmark', 'ensure_benchmark', 'synth_command', 'plot_examples']
 
 # %% ../nbs/03_synth.ipynb #62e38c71
 ACTION_UNITS = ('brow_raise', 'brow_inner', 'eye_open', 'cheek_raise', 'nose_wrinkle', 'upper_lip',
@@ -413,9 +413,11 @@ def _check_args(videos, frames, size, noise_rate, noise_kind, hard_rate, media, 
     draw_label_noise([0], noise_rate, noise_kind, factors=[()])    # validates the noise options
     plan_benchmark(max(videos, 5), hard_rate)[:0] if videos >= 5 else plan_benchmark(videos, hard_rate)
 
+RENDER_MARK = '.rdfer-render'    # written first into a folder `ensure_benchmark` renders: only such a folder is ever cleared
+
 def _clear_output(out: Path) -> None:
     "Make `out` ready for a benchmark: create it, or clear an earlier benchmark written there."
-    if out.exists() and any(out.iterdir()):
+    if out.exists() and any(p.name != RENDER_MARK for p in out.iterdir()):
         if not (out / 'synth_params.json').exists() and not (out / 'synth_meta.csv').exists():
             raise ValueError(f'{out} exists, is not empty and holds no earlier synthetic benchmark; choose another --out')
         (out / 'synth_params.json').unlink(missing_ok=True)
@@ -474,7 +476,39 @@ def relabel_benchmark(src, out, noise_rate: float, noise_kind: str = 'symmetric'
     return out
 
 # %% ../nbs/03_synth.ipynb #42fb79fa
+import contextlib
 _VISUAL = ('videos', 'frames', 'size', 'hard_rate', 'seed', 'media', 'clarity')
+
+@contextlib.contextmanager
+def _render_lock(folder: Path):
+    "Hold `folder`'s render lock (a flock beside it): a second process waits, told who renders."
+    import fcntl
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with open(folder.parent / f'.{folder.name}.lock', 'a+') as f:
+        try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0); print(f'[rdfer] waiting for {folder}: {f.read().strip() or "another process"} is rendering it', flush=True)
+            fcntl.flock(f, fcntl.LOCK_EX)
+        f.seek(0); f.truncate(); f.write(f'pid {os.getpid()}'); f.flush()
+        yield
+
+def _ready_for_render(folder: Path, want: dict, noise: float) -> None:
+    "Make `folder` ready for `ensure_benchmark` to render into: clear a render of its own that stopped; refuse anything else."
+    if not folder.exists() or not any(p.name != RENDER_MARK for p in folder.iterdir()):
+        folder.mkdir(parents=True, exist_ok=True); (folder / RENDER_MARK).touch(); return
+    pfile = folder / 'synth_params.json'
+    if pfile.exists():
+        try: have = json.loads(pfile.read_text())
+        except ValueError: raise DataError(pfile, 'damaged (not JSON); delete the folder or choose another data root') from None
+        have = {k: have.get(k) for k in (*_VISUAL, 'noise_rate', 'noise_kind')}
+        diff = ', '.join(f'{k} {have[k]!r} (asked {want[k]!r})' for k in have if have[k] != want[k] and not (k == 'noise_kind' and noise == 0))
+        raise DataError(pfile, f'holds a benchmark with other options ({diff}) and is never replaced; to train on it as it is, '
+                               f"pass --set 'data.synth={json.dumps(have)}', or choose another data root")
+    if not (folder / RENDER_MARK).exists():
+        raise DataError(folder, 'is not empty and holds no synthetic benchmark rendered by rdfer; it is never cleared: choose an empty or new data root')
+    for p in (folder / 'Clip', folder / SPLIT_DIR, folder / 'synth_meta.csv'):     # a render of ours that stopped half-way
+        if p.is_symlink() or p.is_file(): p.unlink()
+        elif p.is_dir(): shutil.rmtree(p)
 
 def ensure_benchmark(root, **params) -> Path:
     "The benchmark of `params` (render_benchmark's arguments) in `root`, rendered or relabelled only if not there yet."
@@ -494,9 +528,14 @@ def ensure_benchmark(root, **params) -> Path:
     if holds(root, want['noise_rate'], want['noise_kind']): return root
     key = hashlib.sha1(json.dumps({k: want[k] for k in _VISUAL}, sort_keys=True).encode()).hexdigest()[:10]
     clean = root.parent / f'synth-media-{key}'
-    if not holds(clean, 0.0, want['noise_kind']):
-        render_benchmark(clean, **(want | dict(noise_rate=0.0)), workers=params.get('workers'))
-    return relabel_benchmark(clean, root, want['noise_rate'], want['noise_kind'])
+    with _render_lock(root):
+        if holds(root, want['noise_rate'], want['noise_kind']): return root       # another process rendered it meanwhile
+        _ready_for_render(root, want, want['noise_rate'])
+        with _render_lock(clean):
+            if not holds(clean, 0.0, want['noise_kind']):
+                _ready_for_render(clean, want | dict(noise_rate=0.0), 0.0)
+                render_benchmark(clean, **(want | dict(noise_rate=0.0)), workers=params.get('workers'))
+        return relabel_benchmark(clean, root, want['noise_rate'], want['noise_kind'])
 
 # %% ../nbs/03_synth.ipynb #302bf240
 def synth_command(argv: list[str]) -> int:

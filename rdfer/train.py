@@ -13,7 +13,7 @@ import torch.distributed as dist
 from .core import CLASSES, DataError, atomic_write_json, seed_everything
 from .metrics import classification_metrics
 from .sampling import batch_video
-from .config import DataConfig, RunConfig, RUN_PARAMS, resolve_config, check_config, config_from_params, train_parser
+from .config import DataConfig, RunConfig, RUN_PARAMS, check_loader_memory, resolve_config, check_config, config_from_params, train_parser
 from .processes import Processes, setup_processes, close_processes, gather_objects
 from .runs import (CONFIG, ENVIRONMENT, METRICS, PREDICTIONS, AGREEMENT, FINAL, RECORDS, records_path, epoch_records, checkpoints,
                         write_csv, read_csv, read_agreement_rows, save_checkpoint, load_last_checkpoint, set_rng_state, run_folder_lock)
@@ -42,12 +42,15 @@ def prepare_data_root(cfg: DataConfig, is_main: bool = True) -> Path:
 
 # %% ../nbs/07_train.ipynb #d81a84a2
 def data_fingerprint(cfg: DataConfig) -> str:
-    "A hash of a run's data that does not depend on where it lies: the split files' contents (synth: its rendering options)."
+    "A hash of a run's data that does not depend on where it lies: the split files' contents (synth: also its rendering options and ground truth)."
+    from rdfer.data import split_files
     h = hashlib.sha256()
-    if cfg.dataset == 'synth': h.update(json.dumps(cfg.synth, sort_keys=True).encode())
-    else:
-        from rdfer.data import split_files
-        for f in split_files(cfg.dataset, cfg.root, 'all', cfg.fold, cfg.annotations or None): h.update(f.name.encode() + b'\0' + f.read_bytes())
+    if cfg.dataset == 'synth':
+        h.update(json.dumps(cfg.synth, sort_keys=True).encode())
+        root = synth_root(cfg)     # named by data.root or the package's own; before it is rendered, the options alone (`train` renders first)
+        files = split_files('dfew', root, 'all', cfg.fold) + [root / 'synth_meta.csv'] if (root / 'synth_params.json').exists() else []
+    else: files = split_files(cfg.dataset, cfg.root, 'all', cfg.fold, cfg.annotations or None)
+    for f in files: h.update(f.name.encode() + b'\0' + f.read_bytes())
     return h.hexdigest()[:16]
 
 # %% ../nbs/07_train.ipynb #6c987097
@@ -235,12 +238,17 @@ def _run_record(cfg: RunConfig) -> dict:
     return d | dict(identity=dict(config=_digest(_identity(d)), data=data_fingerprint(cfg.data)))
 
 # %% ../nbs/07_train.ipynb #9f1e6595
+def _digest_text(text: str) -> str: return hashlib.sha256(text.encode()).hexdigest()[:16]
+
 def _check_run_dir(cfg: RunConfig, run_dir: Path, main: bool) -> dict | None:
     "The results of a finished run of `cfg` in `run_dir`; None to start or resume; a DataError for a folder that holds another run."
     saved = run_dir / CONFIG
     if not saved.exists(): return None
     try: old = json.loads(saved.read_text())
     except (OSError, ValueError) as e: raise DataError(saved, f'unreadable run record ({e}); move the folder away or choose another out_dir') from None
+    if not isinstance(old, dict) or not all(isinstance(old.get(s), dict) for s in ('data', 'model', 'strategy', 'train')):
+        raise DataError(saved, 'damaged run record (not the JSON object rdfer.train writes, with data, model, strategy and train); '
+                               'move the folder away or choose another out_dir')
     if not checkpoints(run_dir):     # it stopped before its first checkpoint: nothing to keep
         if main:
             for f in (CONFIG, ENVIRONMENT, METRICS): (run_dir / f).unlink(missing_ok=True)
@@ -250,11 +258,18 @@ def _check_run_dir(cfg: RunConfig, run_dir: Path, main: bool) -> dict | None:
     if 'config' in ident and ident['config'] != _digest(_identity(old)):
         raise DataError(saved, 'was edited after the run started (it no longer matches its checksum); restore it, or run the changed configuration in another out_dir')
     diff = _config_differences(cfg.to_dict(), old)
-    if ident.get('data', data_fingerprint(cfg.data)) != data_fingerprint(cfg.data):
+    have = data_fingerprint(cfg.data)
+    legacy = cfg.data.dataset == 'synth' and not cfg.data.root and ident.get('data') == _digest_text(json.dumps(cfg.data.synth, sort_keys=True))
+    if ident.get('data', have) != have and not legacy:   # legacy: a record of its options alone, in the package's own folder (never replaced)
         diff.append("the data's split files differ from those the run started with")
     if diff: raise DataError(run_dir, f'holds a run with another configuration ({"; ".join(diff)}); choose another out_dir')
     if not cfg.train.resume: raise DataError(run_dir, 'already holds a run; pass resume=True (--resume) to continue it or choose another out_dir')
-    if (run_dir / FINAL).exists(): return json.loads((run_dir / FINAL).read_text()) | dict(run_dir=str(run_dir))
+    if (run_dir / FINAL).exists():
+        try: done = json.loads((run_dir / FINAL).read_text()); assert isinstance(done, dict) and 'last' in done
+        except (ValueError, AssertionError):
+            raise DataError(run_dir / FINAL, 'damaged (not the final metrics rdfer.train writes); delete it and rerun with --resume: '
+                                             'the run finishes again from its last checkpoint') from None
+        return done | dict(run_dir=str(run_dir))
     return None
 
 def _config_differences(a: dict, b: dict) -> list[str]:
@@ -371,8 +386,10 @@ def train(cfg: RunConfig | dict, progress: bool = True, on_epoch=None) -> dict:
     "Run (or resume, or return the finished) experiment of `cfg`; returns the final metrics. `on_epoch(row)` sees each epoch's metrics row."
     cfg = RunConfig.from_dict(cfg) if isinstance(cfg, dict) else cfg
     check_config(cfg)
-    run_dir = Path(cfg.train.out_dir or default_run_dir(cfg)); cfg.train.out_dir = str(run_dir)
     main = int(os.environ.get('RANK', 0)) == 0      # only rank 0 locks and writes
+    check_loader_memory(cfg, int(os.environ.get('LOCAL_WORLD_SIZE', 1)))   # before anything is built: one line, not a killed kernel
+    if cfg.data.dataset == 'synth': prepare_data_root(cfg.data)   # rendered first, its labels are part of the run's identity (processes take turns)
+    run_dir = Path(cfg.train.out_dir or default_run_dir(cfg)); cfg.train.out_dir = str(run_dir)
     with run_folder_lock(run_dir, main):
         done = _check_run_dir(cfg, run_dir, main)
         if done is not None: return done

@@ -89,3 +89,26 @@ def test_training_on_the_cache_gives_the_same_metrics(tmp_path):
         json.loads((tmp_path / 'jpeg' / 'final_metrics.json').read_text())['last']
     _, rec = run('auto', 'auto')                    # the default finds the cache built above
     assert rec['cached'] == 40 and rec['mode'] == 'auto'
+
+
+def test_the_damage_messages_name_the_repair_and_it_works(dfew, tmp_path):
+    from rdfer.cache import cache_command
+    root, items = dfew
+    build_cache(items, tmp_path / 'c', size=32, progress=False)
+    cached, _ = cached_items(items, tmp_path / 'c', size=32)
+    f = cached[2].path; raw = bytearray(f.read_bytes()); raw[len(raw) // 2] ^= 0x55; f.write_bytes(raw)
+    with pytest.raises(DataError, match=r'rebuild it with `rdfer cache --verify`'):
+        VideoClipDataset(cached, num_frames=64, size=32, train=False)[2]
+    m = tmp_path / 'c' / MANIFEST; m.write_text('garbage\n' + m.read_text().split('\n', 1)[1])    # a bad first line
+    with pytest.raises(DataError, match='bad first line.*`rdfer cache` replaces it'): read_manifest(tmp_path / 'c')
+    assert build_cache(items, tmp_path / 'c', size=32, progress=False)['built'] == len(items)     # ... and it does
+    assert cached_items(items, tmp_path / 'c', size=32)[1]['cached'] == len(items)
+
+
+def test_cache_on_an_unwritable_out_is_one_line(dfew, tmp_path, capsys):
+    from rdfer.cache import cache_command
+    root, _ = dfew
+    (tmp_path / 'file').write_text('x')                      # --out below a file: no folder can be made there (even as root)
+    assert cache_command(['--dataset', 'dfew', '--root', str(root), '--out', str(tmp_path / 'file' / 'c'), '--no-progress']) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith('rdfer cache: cannot write the cache') and 'Not a directory' in err[0], err

@@ -63,7 +63,9 @@ def test_malicious_checkpoint_runs_nothing(tmp_path, env):
     assert r.returncode == 1 and 'evil.pt: refused to load' in one_line(r)
     run = tmp_path / 'run'                                  # the same file in a run folder being resumed
     cfg = config_from_params('synth', 'tiny', out_dir=str(run))
-    atomic_write_json(run / 'config.json', T._run_record(cfg))
+    os.environ['RDFER_CACHE'], cache = env['RDFER_CACHE'], os.environ.get('RDFER_CACHE')
+    try: T.prepare_data_root(cfg.data); atomic_write_json(run / 'config.json', T._run_record(cfg))   # the record `train` writes: of the rendered data
+    finally: os.environ.pop('RDFER_CACHE') if cache is None else os.environ.__setitem__('RDFER_CACHE', cache)
     (run / 'checkpoints').mkdir(); shutil.copy(tmp_path / 'evil.pt', run / 'checkpoints' / 'epoch_001.pt')
     r = rdfer_train('--preset', 'tiny', '--out-dir', str(run), env=env)
     assert r.returncode == 1 and 'epoch_001.pt: refused to load' in one_line(r)
@@ -301,3 +303,73 @@ def test_predict_plot_into_a_new_folder(tiny_run, env):
     r = subprocess.run([*RDFER, 'predict', str(video), '--checkpoint', str(tiny_run / 'run'), '--plot', str(tiny_run / 't.xyz')],
                        env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 2 and "t.xyz: unknown image format '.xyz'" in one_line(r)
+
+
+# ---- issue 21: damaged run files, nested options ---------------------------------------------------------------
+
+def test_damaged_run_files_are_one_line(tiny_run, env, tmp_path):
+    args = ('--preset', 'tiny', '--resume', '--set', f'data.root={json.dumps(str(tiny_run / "bench"))}')
+    nul = shutil.copytree(tiny_run / 'run', tmp_path / 'nul'); (nul / 'config.json').write_text('null\n')
+    line = one_line(rdfer_train(*args, '--out-dir', str(nul), env=env))
+    assert 'config.json: damaged run record' in line and 'move the folder away' in line
+    cut = shutil.copytree(tiny_run / 'run', tmp_path / 'cut')
+    (cut / 'final_metrics.json').write_text((cut / 'final_metrics.json').read_text()[:40])   # truncated
+    line = one_line(rdfer_train(*args, '--out-dir', str(cut), env=env))
+    assert 'final_metrics.json: damaged' in line and 'delete it and rerun with --resume' in line
+    (cut / 'final_metrics.json').unlink()                                          # doing what it says works
+    r = rdfer_train(*args, '--out-dir', str(cut), env=env)
+    assert r.returncode == 0 and json.loads((cut / 'final_metrics.json').read_text())['last'], r.stderr[-2000:]
+
+
+def test_unreadable_clip_folder_is_one_line_and_skippable(tmp_path, monkeypatch):
+    from rdfer import data as D
+    from rdfer.sampling import VideoClipDataset, make_loader
+    tree = make_dfew_tree(tmp_path / 'DFEW', n_clips=10, num_frames=6)
+    locked, names = tree / 'Clip/clip_224x224/00003', D.frame_names
+    def frame_names(folder):            # as a folder without read permission behaves (the tests may run as root)
+        if Path(folder) == locked: raise PermissionError(13, 'Permission denied', str(folder))
+        return names(folder)
+    monkeypatch.setattr(D, 'frame_names', frame_names)
+    rep = check_data('dfew', tree, fold=1)
+    assert [str(e) for e in rep.problems] == [f'{locked}: cannot list the frame folder (Permission denied)']
+    items = D.load_split('dfew', tree, 'train', 1) + D.load_split('dfew', tree, 'test', 1)
+    k = [i for i, it in enumerate(items) if it.video_id == '00003'][0]
+    ds = VideoClipDataset(items, num_frames=4, size=32, on_error='skip')
+    assert ds[k]['skipped'] == ('00003', f'{locked}: cannot list the frame folder (Permission denied)')
+    ds.on_error = 'raise'
+    with pytest.raises(DataError, match='cannot list the frame folder'):
+        for _ in make_loader(ds, 4, workers=2): pass
+
+
+def test_a_dead_owners_lock_held_by_its_workers_waits_not_refuses(tmp_path):
+    import platform
+    run = tmp_path / 'run'; run.mkdir()
+    dead = subprocess.Popen(['true']); dead.wait()                       # the killed main process
+    (run / '.lock').write_text(f'pid {dead.pid} on {platform.node()} since 2026-01-01 00:00:00\n')
+    worker = subprocess.Popen([sys.executable, '-c', 'import fcntl, sys, time; f = open(sys.argv[1], "a+"); fcntl.flock(f, fcntl.LOCK_EX); '
+                               'print("held", flush=True); time.sleep(2)', str(run / '.lock')], stdout=subprocess.PIPE, text=True)
+    assert worker.stdout.readline().strip() == 'held'                   # a loader worker that still shares the dead owner's lock
+    t0 = time.time()
+    with run_folder_lock(run): waited = time.time() - t0                # taken once the worker ends, not refused
+    worker.wait()
+    assert 0.5 < waited < 30 and f'pid {os.getpid()} ' in (run / '.lock').read_text()
+
+
+def test_a_finished_run_recorded_before_the_synth_fingerprint_read_files_is_still_reused(tmp_path, monkeypatch):
+    import hashlib
+    monkeypatch.setenv('RDFER_CACHE', str(tmp_path / 'cache'))
+    cfg = config_from_params('synth', 'tiny', out_dir=str(tmp_path / 'run'), resume=True)
+    cfg.data.synth = dict(videos=14, frames=8, size=32)
+    T.prepare_data_root(cfg.data)
+    run = tmp_path / 'run'; (run / 'checkpoints').mkdir(parents=True); (run / 'checkpoints' / 'epoch_002.pt').write_bytes(b'')
+    rec = T._run_record(cfg); rec['identity']['data'] = hashlib.sha256(json.dumps(cfg.data.synth, sort_keys=True).encode()).hexdigest()[:16]
+    atomic_write_json(run / 'config.json', rec); atomic_write_json(run / 'final_metrics.json', {'last': {'uar': 1.0}})
+    assert T._check_run_dir(cfg, run, True)['last'] == {'uar': 1.0}        # the package's own folder: its options stood for its files
+    cfg.data.root = str(T.synth_root(cfg.data).parent / 'copy')             # named elsewhere: the files must match
+    import shutil as sh; sh.copytree(T.synth_root(dataclasses_replace(cfg.data, root='')), cfg.data.root, symlinks=True)
+    with pytest.raises(DataError, match="split files differ"): T._check_run_dir(cfg, run, True)
+
+
+def dataclasses_replace(obj, **kw):
+    import dataclasses
+    return dataclasses.replace(obj, **kw)

@@ -57,3 +57,52 @@ def test_main_job_quick(tmp_path):
     assert r2.returncode == 0, r2.stderr[-3000:]
     assert (runs / 'ce_noise0_s1' / 'final_metrics.json').stat().st_mtime_ns == stamp    # finished runs are not trained again
     assert (tmp_path / 'out' / 'summary.md').read_text().count('| reused |') == len(grid)
+
+
+SMALL = {'train.epochs': 1, 'data.synth': dict(videos=14, frames=8, size=32)}
+
+
+def test_a_failed_run_is_one_line_and_the_others_finish(tmp_path, monkeypatch):
+    import pickle, pytest
+    from rdfer.core import DataError
+    from rdfer.runs import UnreadableCheckpoint
+    from rdfer.pipeline import run_grid, RunsFailed
+    for E in (DataError, UnreadableCheckpoint):       # every package error crosses processes intact
+        e = pickle.loads(pickle.dumps(E('a/config.json', 'damaged', 3)))
+        assert type(e) is E and str(e) == 'a/config.json:3: damaged' and e.problem == 'damaged'
+    monkeypatch.setenv('RDFER_CACHE', str(tmp_path / 'data'))
+    (tmp_path / 'runs' / 'bad').mkdir(parents=True); (tmp_path / 'runs' / 'bad' / 'config.json').write_text('{"data": ')   # damaged by hand
+    lines = []
+    with pytest.raises(RunsFailed) as err:
+        run_grid({'ok': SMALL, 'bad': SMALL | {'train.seed': 2}}, tmp_path, 'tiny', workers=2, log=lines.append)
+    assert str(err.value).startswith('1 of 2 runs failed: bad: ') and 'config.json' in str(err.value) and 'bad.log' in str(err.value)
+    failed = [l for l in lines if 'FAILED' in l]
+    assert len(failed) == 1 and 'unreadable run record' in failed[0] and str(tmp_path / 'logs' / 'bad.log') in failed[0]
+    assert (tmp_path / 'runs' / 'ok' / 'final_metrics.json').exists()       # the other run finished
+    assert 'unreadable run record' in (tmp_path / 'logs' / 'bad.log').read_text()
+
+
+def test_workers_end_with_the_main_job(tmp_path):
+    import signal
+    env = dict(os.environ, RDFER_CACHE=str(tmp_path / 'data'), PYTHONUNBUFFERED='1')
+    code = ('from pathlib import Path; from rdfer.pipeline import run_grid; '
+            f'run_grid({{"a": {dict(SMALL, **{"train.epochs": 500})!r}}}, Path({str(tmp_path)!r}), "tiny", workers=1)')
+    p = subprocess.Popen([sys.executable, '-c', code], env=env)
+    kids, t0 = set(), time.time()
+    while time.time() - t0 < 120 and not (tmp_path / 'logs' / 'a.log').exists(): time.sleep(0.5)   # the run started
+    kids = {int(c) for t in Path(f'/proc/{p.pid}/task').iterdir() for c in (t / 'children').read_text().split()}
+    assert kids, 'no worker started'
+    p.send_signal(signal.SIGKILL); p.wait()
+    t0 = time.time()
+    while time.time() - t0 < 15 and any(Path(f'/proc/{k}').exists() and 'Z' not in Path(f'/proc/{k}/stat').read_text().split()[2] for k in kids):
+        time.sleep(0.5)
+    alive = [k for k in kids if Path(f'/proc/{k}').exists() and 'Z' not in Path(f'/proc/{k}/stat').read_text().split()[2]]
+    assert not alive, f'processes {alive} outlived the main job'
+
+
+def test_main_on_an_unwritable_out_is_one_line(tmp_path):
+    (tmp_path / 'file').write_text('x')                      # --out below a file: no folder can be made there (even as root)
+    r = subprocess.run([sys.executable, '-c', 'import sys; from rdfer.cli import main; sys.exit(main())', 'main', '--quick',
+                        '--out', str(tmp_path / 'file' / 'out')], capture_output=True, text=True, timeout=300,
+                       env=dict(os.environ, RDFER_CACHE=str(tmp_path / 'c')))
+    assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1 and 'Not a directory' in r.stderr, r.stderr[-2000:]

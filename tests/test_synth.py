@@ -137,3 +137,17 @@ def test_check_data_passes(bench):
     meta = {r['video_id']: r for r in read_metadata(bench)}
     assert {it.video_id for it in items} == {v for v, r in meta.items() if r['test_fold'] != 2}
     assert all(it.label == class_index(meta[it.video_id]['given_label']) for it in items)
+
+
+def test_two_processes_asking_for_one_benchmark_take_turns(tmp_path, capsys):
+    "A second process (two `rdfer main` on one folder) waits for the render, told who renders, then finds it there."
+    from rdfer.synth import ensure_benchmark
+    root = tmp_path / 'b'
+    holder = subprocess.Popen([sys.executable, '-c', 'import fcntl, sys, time; f = open(sys.argv[1], "a+"); fcntl.flock(f, fcntl.LOCK_EX); '
+                               'f.truncate(0); f.write("pid 4242"); f.flush(); print("held", flush=True); time.sleep(1.5)',
+                               str(tmp_path / '.b.lock')], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == 'held'
+    out = ensure_benchmark(root, videos=7, frames=6, size=32, workers=1)
+    holder.wait()
+    assert f'[rdfer] waiting for {root}: pid 4242 is rendering it' in capsys.readouterr().out
+    assert len(read_metadata(out)) == 7

@@ -142,3 +142,11 @@ def test_finish_on_device_trains_on_uint8_batches(tmp_path, env, monkeypatch):
     assert metrics(tmp_path / 'a') == metrics(tmp_path / 'b') and final(tmp_path / 'a')['last'] == final(tmp_path / 'b')['last']
     with pytest.raises(ValueError, match='finish_on must be loader, device or auto'):
         config_from_params('synth', 'tiny', {'data.finish_on': 'gpu'})
+
+
+def test_a_loader_too_large_for_memory_is_one_line(tmp_path, env):
+    r = subprocess.run(train_cmd(tmp_path / 'run', '--set', 'data.workers=64', '--set', 'train.batch_size=1000000'), env=env,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1, r.stderr[-2000:]
+    assert 'GiB of clips in flight' in r.stderr and 'lower data.workers, train.batch_size' in r.stderr
+    assert not (tmp_path / 'run').exists()                       # refused before anything was written
