@@ -103,7 +103,7 @@ _PAPER = dict(data=dict(num_frames=64, size=112, workers=8, finish_on='auto'),
               strategy=dict(name='rdfer'),
               train=dict(epochs=100, batch_size=128, lr=5e-4, weight_decay=0.05, warmup_epochs=10, min_lr=5e-6))
 SYNTH_BENCHMARK = dict(videos=4200, frames=24, size=32, clarity=2.2, media=['frames'])   # the CPU regime's benchmark
-_RDFER_CPU = dict(name='rdfer', warmup='fit', warmup_epochs=2, decision='dynamics', relabel=True)   # w_hard 1.5, w_noisy 0.2, relabel margin 0.5: the design's
+_RDFER_CPU = dict(name='rdfer', warmup='epochs', warmup_epochs=4, decision='dynamics', relabel=True)   # w_hard 1.5, w_noisy 0.2, relabel margin 0.5: the design's
 PRESETS = {
     'dfew': _PAPER | dict(data=_PAPER['data'] | dict(dataset='dfew')),
     'ferv39k': _PAPER | dict(data=_PAPER['data'] | dict(dataset='ferv39k')),
