@@ -361,30 +361,31 @@ def benchmark_train(argv: list[str] | None = None) -> dict:
     p.add_argument('--preset', default='synth'); p.add_argument('--epochs', type=int, default=2)
     p.add_argument('--workers', type=int, default=2)
     p.add_argument('--before', type=json.loads, default=None, help='JSON overrides that give the earlier settings (default: PREVIOUS_SYNTH for synth)')
+    p.add_argument('--parts', default='throughput,cost', help='throughput (videos/s per strategy), cost (one run before / after), or both')
     a = p.parse_args(argv or [])
     before = a.before if a.before is not None else (PREVIOUS_SYNTH if a.preset == 'synth' else {})
     runs = {'ce': {'strategy.name': 'ce'}, 'rdfer': {'strategy.name': 'rdfer', 'strategy.warmup_epochs': 0},
             'rdfer (extra views)': {'strategy.name': 'rdfer', 'strategy.warmup_epochs': 0, 'strategy.agreement_source': 'views'}}
-    out, tmp = {}, Path(tempfile.mkdtemp())
-    for name, ov in runs.items():
+    out, tmp, parts = {}, Path(tempfile.mkdtemp()), a.parts.split(',')
+    for name, ov in (runs.items() if 'throughput' in parts else ()):
         cfg = resolve_config('synth', a.preset, ov | {'train.epochs': a.epochs, 'data.workers': a.workers,
                                                        'train.out_dir': str(tmp / name.replace(' ', '_'))})
         train(cfg, progress=False)
         rows = read_csv(Path(cfg.train.out_dir) / METRICS)
         out[name] = float(rows[-1]['videos_per_s'])
-    print(f'training throughput, epoch {a.epochs} of preset {a.preset!r} ({torch.get_num_threads()} threads, {a.workers} workers):')
+    if out: print(f'training throughput, epoch {a.epochs} of preset {a.preset!r} ({torch.get_num_threads()} threads, {a.workers} workers):')
     for name, v in out.items(): print(f'  {name:<22} {v:8.1f} videos/s   cost vs ce {out["ce"] / v:5.2f}x')
     cost = {}
-    for name, ov in (('before', before), ('after', {})):       # the preset's own strategy, one after the other in this process
+    for name, ov in ((('before', before), ('after', {})) if 'cost' in parts else ()):       # the preset's own strategy, one after the other in this process
         full = resolve_config('synth', a.preset, ov).train.epochs
         cfg = resolve_config('synth', a.preset, ov | {'train.epochs': min(a.epochs, full), 'data.workers': a.workers,
                                                        'train.out_dir': str(tmp / f'run_{name}')})
         cost[name] = dict(seconds=_run_seconds(cfg, full), epochs=full)
-    print(f'per-run cost of preset {a.preset!r} ({cfg.strategy.name} strategy; from {min(a.epochs, full)} epoch(s) of each), before = {json.dumps(before)}:')
+    if cost: print(f'per-run cost of preset {a.preset!r} ({cfg.strategy.name} strategy; from {min(a.epochs, full)} epoch(s) of each), before = {json.dumps(before)}:')
     for name, c in cost.items(): print(f'  {name:<7} {c["seconds"]:7.1f} s per run ({c["epochs"]} epochs)   {cost["before"]["seconds"] / c["seconds"]:5.2f}x cheaper than before')
     shutil.rmtree(tmp, ignore_errors=True)
     return dict(videos_per_s=out, cost_vs_ce={k: out['ce'] / v for k, v in out.items()},
-                run_seconds={k: c['seconds'] for k, c in cost.items()}, speedup=cost['before']['seconds'] / cost['after']['seconds'])
+                run_seconds={k: c['seconds'] for k, c in cost.items()}, speedup=cost['before']['seconds'] / cost['after']['seconds'] if cost else None)
 
 # %% ../nbs/11_bench.ipynb #6d750ce0
 #| eval: false
