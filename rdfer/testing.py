@@ -12,7 +12,7 @@ from .core import CLASSES
 
 # %% auto #0
 __all__ = ['FERV39K_SCENES', 'frame_value', 'encoded_frame_numbers', 'write_frames', 'write_video', 'make_dfew_tree',
-           'make_ferv39k_tree', 'make_generic_tree', 'example_run', 'smoke_runs', 'smoke_setup']
+           'make_ferv39k_tree', 'make_generic_tree', 'example_run', 'smoke_runs', 'shared_smoke_runs', 'smoke_setup']
 
 # %% ../nbs/01a_testing.ipynb #c444e7c1
 def frame_value(i: int) -> int:
@@ -146,15 +146,27 @@ def smoke_runs(runs_dir, noise_rate: float = 0.4, plan=(('ce', 1), ('rdfer', 1),
         train(cfg, progress=False)
     return Path(runs_dir)
 
+# %% ../nbs/01a_testing.ipynb #5ba4ed00
+def shared_smoke_runs(root=None, train_runs=smoke_runs) -> Path:
+    "`train_runs(root/'runs')` (the tiny runs) done once per `root` (default `$RDFER_SMOKE_RUNS`, else a new temporary folder); later calls, from any process, reuse them."
+    import fcntl, os, shutil, tempfile
+    root = Path(root or os.environ.get('RDFER_SMOKE_RUNS') or tempfile.mkdtemp(prefix='rdfer-smoke-'))
+    root.mkdir(parents=True, exist_ok=True)
+    os.environ['RDFER_CACHE'] = str(root / 'cache')                 # the runs' benchmark, for their trainer and their readers
+    with open(root / '.lock', 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)                                 # released when the file closes (or the process dies)
+        if not (root / 'runs.done').exists():
+            shutil.rmtree(root / 'runs', ignore_errors=True)             # a half-trained set from a process that died
+            train_runs(root / 'runs'); (root / 'runs.done').touch()
+    return root / 'runs'
+
+
 # %% ../nbs/01a_testing.ipynb #5760a751
 def smoke_setup(runs_dir, figures_dir, smoke: bool = False) -> tuple[str, str]:
     "With `smoke` (the notebooks under nbdev_test): a temporary figures folder, and tiny runs when `runs_dir` has no finished run."
-    import os, tempfile
+    import tempfile
     from rdfer.reports import find_runs
     if not smoke: return str(runs_dir), str(figures_dir)
     figures_dir = tempfile.mkdtemp(prefix='rdfer-figures-')
-    if not find_runs(runs_dir, verbose=False):
-        tmp = Path(tempfile.mkdtemp(prefix='rdfer-smoke-'))
-        os.environ.setdefault('RDFER_CACHE', str(tmp / 'cache'))
-        runs_dir = smoke_runs(tmp / 'runs')
+    if not find_runs(runs_dir, verbose=False): runs_dir = shared_smoke_runs()
     return str(runs_dir), figures_dir

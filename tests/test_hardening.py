@@ -250,8 +250,8 @@ def test_short_clips_are_counted_not_failed(tmp_path):
     (['--set', 'train.resume=no'], "train.resume must be true or false; got 'no' (str)"),
     (['--set', 'train.warmup_epochs=-5'], 'train.warmup_epochs must be 0 or more; got -5.0'),
 ])
-def test_bad_options_one_line_before_anything_is_written(tmp_path, env, args, msg):
-    r = rdfer_train('--preset', 'tiny', '--out-dir', str(tmp_path / 'x'), *args, env=env)
+def test_bad_options_one_line_before_anything_is_written(tmp_path, env, args, msg, train_here):
+    r = train_here('--preset', 'tiny', '--out-dir', str(tmp_path / 'x'), *args, env={'RDFER_CACHE': env['RDFER_CACHE']})
     assert r.returncode == 2 and one_line(r).endswith(f'rdfer.train: {msg}')
     assert not (tmp_path / 'x').exists()
 

@@ -1,5 +1,5 @@
 """Reports: tables from fabricated run folders, and both papermill notebooks end to end on tiny real runs."""
-import csv, json, math, os, subprocess, sys
+import csv, json, math, os, shutil, subprocess, sys
 from pathlib import Path
 import numpy as np
 import pytest
@@ -90,9 +90,12 @@ def tiny_runs(tmp_path_factory):
     env = dict(os.environ, RDFER_CACHE=str(base / 'cache'), OMP_NUM_THREADS='1', PYTHONUNBUFFERED='1', MPLBACKEND='Agg',
                PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get('PYTHONPATH', ''))
     env.pop('IN_TEST', None)
-    r = subprocess.run([sys.executable, '-c', f'from rdfer.testing import smoke_runs; smoke_runs({str(base / "runs")!r})'],
+    shared = Path(os.environ.get('RDFER_SMOKE_RUNS') or base / 'shared')     # trained once per test command (scripts/test.sh)
+    env['RDFER_CACHE'] = str(shared / 'cache')                                 # where those runs' benchmark lies
+    r = subprocess.run([sys.executable, '-c', f'from rdfer.testing import shared_smoke_runs; shared_smoke_runs({str(shared)!r})'],
                        env=env, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
+    shutil.copytree(shared / 'runs', base / 'runs')                            # a copy of its own for this module
     return base, env
 
 
