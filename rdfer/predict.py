@@ -12,7 +12,7 @@ from .core import CLASSES, DataError
 from .runs import latest_checkpoint, read_checkpoint
 
 # %% auto #0
-__all__ = ['load_model', 'predict_video', 'plot_prediction', 'predict_command']
+__all__ = ['load_model', 'find_faces', 'face_track', 'crop_faces', 'predict_video', 'plot_prediction', 'predict_command']
 
 # %% ../nbs/08_predict.ipynb #949b661b
 def load_model(checkpoint) -> tuple[torch.nn.Module, dict]:
@@ -35,10 +35,53 @@ def load_model(checkpoint) -> tuple[torch.nn.Module, dict]:
     model.load_state_dict(theirs)
     return model.eval(), cfg
 
+# %% ../nbs/08_predict.ipynb #418f9f02
+def find_faces(frames: np.ndarray, min_side: float = 0.1) -> np.ndarray:
+    "Per frame of uint8 (T, H, W, 3), the largest face box (x, y, w, h) OpenCV's bundled frontal-face cascade finds; NaN where none."
+    import cv2
+    casc = cv2.CascadeClassifier(cv2.data.haarcascades + 'haarcascade_frontalface_default.xml')
+    side = max(16, int(min_side * min(frames.shape[1:3])))
+    out = np.full((len(frames), 4), np.nan)
+    for t, f in enumerate(frames):
+        found = casc.detectMultiScale(cv2.cvtColor(np.ascontiguousarray(f), cv2.COLOR_RGB2GRAY), 1.1, 4, minSize=(side, side))
+        if len(found): out[t] = max(found, key=lambda b: b[2] * b[3])
+    return out
+
+def face_track(boxes: np.ndarray, height: int, width: int, margin: float = 0.25, window: int = 5) -> np.ndarray | None:
+    "Square boxes (T, 4) that follow the detected face (gaps take the nearest detection, median-smoothed), enlarged by `margin`; None without any face."
+    seen = np.flatnonzero(~np.isnan(boxes[:, 0]))
+    if not len(seen): return None
+    filled = boxes[seen[np.abs(np.arange(len(boxes))[:, None] - seen[None]).argmin(1)]]
+    cx, cy, s = filled[:, 0] + filled[:, 2] / 2, filled[:, 1] + filled[:, 3] / 2, np.maximum(filled[:, 2], filled[:, 3]) * (1 + 2 * margin)
+    med = lambda x: np.array([np.median(x[max(0, t - window // 2):t + window // 2 + 1]) for t in range(len(x))])
+    cx, cy, s = med(cx), med(cy), np.minimum(med(s), min(height, width))
+    x0, y0 = np.clip(cx - s / 2, 0, width - s), np.clip(cy - s / 2, 0, height - s)
+    return np.stack([x0, y0, s, s], 1).round().astype(int)
+
+def crop_faces(frames: torch.Tensor, boxes: np.ndarray) -> torch.Tensor:
+    "The square face crops (T, 3, S, S) of uint8 frames (T, 3, H, W), all resized to the first box's side."
+    import torch.nn.functional as F
+    S = int(boxes[0, 2])
+    crops = [frames[t, :, y:y + s, x:x + s] for t, (x, y, s, _) in enumerate(boxes)]
+    return torch.stack([c if c.shape[-1] == S else F.interpolate(c[None].float(), size=(S, S), mode='bilinear', antialias=True)[0].round().clamp(0, 255).to(frames.dtype)
+                        for c in crops])
+
 # %% ../nbs/08_predict.ipynb #976d6551
+def _face_frames(frames: torch.Tensor, path, face: str):
+    "The frames to predict on (the face crops where the face stage runs) and what the stage found (None where it did not run)."
+    if face not in ('auto', 'on', 'off'): raise ValueError(f'face must be auto, on or off; got {face!r}')
+    H, W = frames.shape[-2:]
+    if face == 'off' or (face == 'auto' and H == W): return frames, None    # square frames: taken as a face crop already
+    boxes = find_faces(frames.permute(0, 2, 3, 1).numpy())
+    track = face_track(boxes, H, W)
+    if track is None:
+        if face == 'on': raise DataError(path, 'no face found in the sampled frames; if it is a face crop already, pass --face off')
+        return frames, dict(found=False, note='no face found in the sampled frames: predicted on the whole frame')
+    return crop_faces(frames, track), dict(found=True, detected=int((~np.isnan(boxes[:, 0])).sum()), sampled=len(frames), boxes=track.tolist())
+
 @torch.no_grad()
-def predict_video(model: torch.nn.Module, cfg: dict, path) -> dict:
-    "Expression, probabilities, clip agreement and key-expression positions of one video or frame folder."
+def predict_video(model: torch.nn.Module, cfg: dict, path, face: str = 'auto') -> dict:
+    "Expression, probabilities, clip agreement and key-expression positions of one video or frame folder (`face`: crop the face first: auto, on, off)."
     from rdfer.data import open_reader
     from rdfer.sampling import segment_indices, clip_transform
     from rdfer.model import synopsis_frame_indices
@@ -46,12 +89,14 @@ def predict_video(model: torch.nn.Module, cfg: dict, path) -> dict:
     reader = open_reader(path)
     T, size = cfg['data']['num_frames'], cfg['data']['size']
     frame_ids = segment_indices(reader.num_frames, T, train=False)
-    video = clip_transform(False, size)(reader.read(frame_ids))[None]
+    frames, face_info = _face_frames(reader.read(frame_ids), path, face)
+    video = clip_transform(False, size)(frames)[None]
     out = model(video)
     probs = out.logits.float().softmax(-1)[0]
     pred = int(probs.argmax())
     res = dict(video=str(path), frames=int(reader.num_frames), expression=CLASSES[pred],
                probabilities={c: round(float(p), 4) for c, p in zip(CLASSES, probs)})
+    if face_info is not None: res['face'], res['face_crops'] = face_info, frames if face_info['found'] else None
     if out.clip_logits is not None:
         a = clip_agreement(out.clip_logits.float(), torch.tensor([pred]))
         res['agreement'] = dict(clips=int(out.clip_logits.shape[1]), vote=round(float(a.vote_agreement[0]), 4),
@@ -70,7 +115,13 @@ def predict_video(model: torch.nn.Module, cfg: dict, path) -> dict:
 def plot_prediction(res: dict, path=None):
     "Per-frame probabilities over the video with the key-expression clips marked; saved to `path` if given."
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(9, 3.4))
+    crops = res.get('face_crops')
+    if crops is None: fig, ax = plt.subplots(figsize=(9, 3.4))
+    else:                                   # the face crops the model saw, under the timeline
+        fig = plt.figure(figsize=(9, 4.6)); gs = fig.add_gridspec(2, 8, height_ratios=(3.4, 1.2))
+        ax = fig.add_subplot(gs[0, :])
+        for j, t in enumerate(np.linspace(0, len(crops) - 1, min(8, len(crops))).round().astype(int)):
+            a = fig.add_subplot(gs[1, j]); a.imshow(crops[t].permute(1, 2, 0).numpy()); a.set_axis_off()
     if 'timeline' in res:
         x, p = res['timeline']['frames'], np.array(res['timeline']['probabilities'])
         for c, name in enumerate(CLASSES): ax.plot(x, p[:, c], marker='.', label=name, lw=2 if name == res['expression'] else 1)
@@ -104,20 +155,24 @@ def predict_command(argv: list[str]) -> int:
     p.add_argument('--checkpoint', required=True, help='a checkpoint written by rdfer train, or its run folder')
     p.add_argument('--json', action='store_true', help='print JSON')
     p.add_argument('--plot', default=None, help='write the per-frame probability timeline to this image file')
+    p.add_argument('--face', choices=('auto', 'on', 'off'), default='auto',
+                   help='crop the face first (OpenCV detector): auto = unless the frames are square (a face crop already)')
     a = p.parse_args(argv)
     if a.plot and (why := _plot_target_problem(Path(a.plot))): print(f'rdfer predict: {a.plot}: {why}', file=sys.stderr); return 2
     try:
         model, cfg = load_model(a.checkpoint)
-        res = predict_video(model, cfg, a.video)
+        res = predict_video(model, cfg, a.video, a.face)
     except (DataError, ValueError) as e: print(f'rdfer predict: {e}', file=sys.stderr); return 1
     if a.plot:
         import matplotlib; matplotlib.use('Agg')
         plot_prediction(res, a.plot); res['plot'] = a.plot
+    res.pop('face_crops', None)
     if a.json: print(json.dumps({k: v for k, v in res.items() if k != 'timeline'} | ({'timeline': res['timeline']} if 'timeline' in res else {}), indent=1))
     else:
         print(f"{res['video']}: {res['expression']}")
         print('  ' + '  '.join(f'{c} {p:.2f}' for c, p in res['probabilities'].items()))
         if 'agreement' in res: print(f"  clip agreement {res['agreement']['vote']:.2f} (soft {res['agreement']['soft']:.2f}); clips vote {', '.join(res['agreement']['clip_votes'])}")
         if 'key_positions' in res: print(f"  key expressions at frames {res['key_positions']}; clips {res['clips']}")
+        if 'face' in res: print(f"  face: found in {res['face']['detected']} of {res['face']['sampled']} sampled frames, cropped" if res['face']['found'] else f"  face: {res['face']['note']}")
         if a.plot: print(f'  timeline: {a.plot}')
     return 0

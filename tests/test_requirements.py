@@ -3,7 +3,7 @@ import ast, configparser, re, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DIST = {'PIL': 'pillow'}   # import name -> distribution name, where they differ (av, torch, ... are the same)
+DIST = {'PIL': 'pillow', 'cv2': 'opencv-python-headless'}   # import name -> distribution name, where they differ (av, torch, ... are the same)
 NOT_IMPORTED = {'ipykernel': 'papermill runs the notebooks (rdfer main, nbs/train.ipynb) in the python3 kernel ipykernel provides'}
 
 
