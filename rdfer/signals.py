@@ -13,7 +13,7 @@ from .reports import Run, read_records, data_root, markdown_table
 
 # %% auto #0
 __all__ = ['GOALS', 'signal_scores', 'score_signals', 'flagged_fractions', 'agreement_source', 'run_meta', 'run_signals',
-           'score_runs', 'signals_table', 'flagged_table', 'agreement_goals']
+           'score_runs', 'signals_table', 'flagged_table', 'best_signals', 'agreement_goals']
 
 # %% ../nbs/12a_signals.ipynb #02fdd2a2
 def _class_relative(x: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -134,13 +134,29 @@ def signals_table(scored: dict, measures=('noisy_auroc', 'hard_vs_noisy all hard
     return rows
 
 def flagged_table(scored: dict, strategies=('rdfer', 'aum', 'small_loss', 'loss_mixture', 'class_mixture')) -> list[dict]:
-    "Fraction (%) of noisy, clean easy and clean hard videos (per factor) each deciding strategy flags noisy, with 95% intervals over seeds."
+    "Fraction (%) of noisy, clean easy and clean hard videos (per factor) each deciding strategy flags noisy, with 95% intervals over seeds (clean labels included: what it flags there is all false)."
     rows = []
     for (noise, strategy, source), parts in scored.items():
-        if strategy not in strategies or not float(noise): continue
+        if strategy not in strategies: continue
         fl = [p['flagged'] for p in parts]
         rows.append({'noise': noise, 'strategy': strategy, 'agreement source': source,
                      **{g: interval([100 * f[g] for f in fl if np.isfinite(f[g])]) for g in fl[0]}})
+    return rows
+
+# %% ../nbs/12a_signals.ipynb #9fc5c3de
+def best_signals(scored: dict, strategy: str = 'ce', measures=('noisy_auroc', 'hard_vs_noisy all hard')) -> list[dict]:
+    "Per noisy setting, for `strategy`'s runs: the paper's reading (hard vs noisy) and the signal with the highest mean of each measure, with its interval."
+    tab, rows = signals_table(scored, measures, strategies=(strategy,)), []
+    for noise in sorted({r['noise'] for r in tab if float(r['noise'])}):
+        here = [r for r in tab if r['noise'] == noise and r['agreement source'] == 'detail (principal)']
+        if not here: continue
+        paper = next((r for r in here if r['signal'] == 'vote agreement, unsupported videos'), None)
+        row = {'noise': noise, 'strategy': strategy, "paper's reading, hard vs noisy": paper['hard vs noisy all hard'] if paper else None}
+        for m in measures:
+            k = m.replace('_', ' ')
+            best = max((r for r in here if r[k].n and np.isfinite(r[k].mean)), key=lambda r: r[k].mean, default=None)
+            if best: row |= {f'best for {k}': best['signal'], k: best[k]}
+        rows.append(row)
     return rows
 
 # %% ../nbs/12a_signals.ipynb #ff2109a0
