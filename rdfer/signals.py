@@ -106,7 +106,8 @@ def run_signals(run: Run, meta: dict | None = None) -> dict | None:
     if meta is None: return None
     rows = read_records(run)
     ids, sc = signal_scores(rows)
-    last = {r['video_id']: r for r in rows if r['epoch'] == max(x['epoch'] for x in rows)}
+    final = max(x['epoch'] for x in rows)
+    last = {r['video_id']: r for r in rows if r['epoch'] == final}
     S = [last[v].get('support', np.nan) for v in ids]; A = [last[v].get('agreement', np.nan) for v in ids]
     return dict(signals=score_signals(ids, sc, meta, S, A), flagged=flagged_fractions(rows, meta))
 
