@@ -290,6 +290,15 @@ class Strategy:
                    category=d.category, weight=d.weight, noisy_score=d.noisy_score, noisy_decision=d.noisy_decision)
         return {k: v.detach().cpu() for k, v in rec.items()}
 
+    @property
+    def shared_warmup(self) -> int:
+        "The first epochs in which this strategy trains exactly as plain CE does with the same options (0: none); a run may take them over from such a CE run (`train.warm_start`)."
+        return 0
+
+    def warmup_rows(self, rows: list[dict]) -> list[dict]:
+        "The records this strategy writes in one of its `shared_warmup` epochs, from plain CE's records of that epoch."
+        return rows
+
     def warmed_up(self, epoch: int) -> bool:
         "Is the warm-up over in `epoch`? A fixed count of epochs, or (warmup='fit') until the fit levels off."
         if self.cfg.warmup == 'epochs': return epoch > self.cfg.warmup_epochs
@@ -462,6 +471,14 @@ class AUMSelection(Strategy):
         if rows: self.margins.update(rows)
         if self.warmed_up(epoch + 1): self.margins.fit()
 
+    @property
+    def shared_warmup(self) -> int:      # a fixed warm-up trains every video with its label at weight 1: plain CE
+        c = self.cfg     # (extra views would change what the loader draws)
+        return c.warmup_epochs if c.warmup == 'epochs' and c.ema_momentum is None and not self.needs_views else 0
+
+    def warmup_rows(self, rows):          # undecided, weight 1, posterior 0 (no fit yet)
+        return [r | dict(category=UNDECIDED, weight=1.0, noisy_score=0.0, noisy_decision=0) for r in rows]
+
     def state_dict(self): return {**super().state_dict(), 'margins': self.margins.state_dict()}
 
     def load_state_dict(self, state):
@@ -540,6 +557,14 @@ class AgreementWeighting(Strategy):
             flip = (cat == NOISY) & (agreement.margin > cfg.relabel_margin)
             target, weight = torch.where(flip, agreement.mode, labels), torch.where(flip, 1.0, weight)
         return Decision(weight, target, cat, score, (cat == NOISY).long())
+
+    @property
+    def shared_warmup(self) -> int:      # a fixed warm-up trains as CE; its records' noisy score is then the clips' margin, which CE records too
+        c = self.cfg
+        return c.warmup_epochs if c.warmup == 'epochs' and c.ema_momentum is None and c.noisy_score == 'margin' and not self.needs_views else 0
+
+    def warmup_rows(self, rows):
+        return [r | dict(category=UNDECIDED, weight=1.0, noisy_score=r['margin'], noisy_decision=0) for r in rows]
 
     def end_epoch(self, epoch, rows: list[dict] | None = None):
         "Warm-up book-keeping; fit one mixture per given class to the epoch's noisy scores ('mixture') or to the margins over epochs ('dynamics')."

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import torch
 from .model import CPU_MODEL     # the CPU regime's network (ModelConfig.cpu_small), which the synth preset trains
+from .agreement import STRATEGIES
 
 # %% auto #0
 __all__ = ['DATASETS', 'SYNTH_BENCHMARK', 'PRESETS', 'RUN_PARAMS', 'DataConfig', 'TrainConfig', 'RunConfig', 'check_config',
@@ -53,7 +54,10 @@ class TrainConfig:
     out_dir: str = ''             # '' = runs/<dataset>_f<fold>_<variant>_<strategy>_s<seed>_<hash of the other options and the data>
     resume: bool = True           # continue from the last checkpoint of out_dir (a finished run is returned as it is)
     keep_checkpoints: int = 2     # checkpoints kept (the last N epochs)
+    keep_epochs: list = field(default_factory=list)   # and these epochs' checkpoints too (the end of a warm-up that other runs start from)
+    warm_start: str = ''          # a plain-CE run folder of the same options: take over the epochs this strategy trains exactly as CE (`rdfer.train.warm_start`)
     max_steps: int = 0            # stop each epoch after this many steps (0 = the whole epoch; for smoke tests)
+    tensorboard: bool = False     # also log the curves and the records' histograms for TensorBoard (<run>/tensorboard; needs `tensorboard`)
 
 DATASETS = ('synth', 'dfew', 'ferv39k', 'generic')
 
@@ -238,7 +242,7 @@ RUN_PARAMS = (
     RunParam('dataset', None, str, 'synth', 'synth | dfew | ferv39k | generic'),
     RunParam('data_root', 'data.root', str, '', 'the dataset folder (empty for synth: rendered into the cache on first use)'),
     RunParam('fold', 'data.fold', int, None, 'DFEW (and synth) fold 1..5'),
-    RunParam('strategy', 'strategy.name', str, None, 'ce | label_smoothing | small_loss | loss_mixture | rdfer'),
+    RunParam('strategy', 'strategy.name', str, None, ' | '.join(STRATEGIES)),
     RunParam('variant', 'model.variant', str, None, 'rdfer | single_stream | resnet_lstm'),
     RunParam('epochs', 'train.epochs', int, None),
     RunParam('batch_size', 'train.batch_size', int, None, 'global batch'),
@@ -248,6 +252,7 @@ RUN_PARAMS = (
     RunParam('out_dir', 'train.out_dir', str, '', 'empty: runs/<dataset>_f<fold>_<variant>_<strategy>_s<seed>_<hash of the other options>'),
     RunParam('resume', 'train.resume', bool, True, 'continue an interrupted run in out_dir'),
     RunParam('device', 'train.device', str, 'auto', 'auto | cpu | cuda'),
+    RunParam('tensorboard', 'train.tensorboard', bool, None, 'also log for TensorBoard: tensorboard --logdir <out_dir>/tensorboard'),
     RunParam('preset', None, str, '', 'empty: the preset of the dataset; tiny for a smoke run'),
     RunParam('overrides', None, dict, {}, 'other options as section.field: value, e.g. model.encoder: resnet50'),
 )

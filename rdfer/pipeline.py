@@ -10,8 +10,8 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['NOISE_SETTINGS', 'HEADLINE', 'SEEDS', 'FOLD', 'NOISY', 'GRID', 'SOURCES', 'RENDERING2', 'QUICK_GRID', 'main_grid',
-           'job_grid', 'notebooks_dir', 'run_notebook', 'RunsFailed', 'run_grid', 'source_tree', 'publish', 'run_main',
-           'job_record', 'main_command']
+           'job_grid', 'notebooks_dir', 'run_notebook', 'RunsFailed', 'warm_starts', 'run_grid', 'source_tree',
+           'publish', 'run_main', 'job_record', 'main_command']
 
 # %% ../nbs/09_pipeline.ipynb #e0c4e4e2
 NOISE_SETTINGS = {'noise0': dict(noise_rate=0.0), 'noise40': dict(noise_rate=0.4, noise_kind='symmetric'),
@@ -86,6 +86,15 @@ def _train_job(job: tuple) -> dict:
     return dict(run=name, status='reused' if reused else 'trained', seconds=round(time.time() - t, 1), epochs=cfg.train.epochs,
                 uar=round(final['last']['uar'], 2))
 
+# %% ../nbs/09_pipeline.ipynb #94bc7b65
+def warm_starts(grid: dict[str, dict], cfgs: dict) -> dict[str, tuple[str, int]]:
+    "Run -> (the plain-CE run of `grid` with its other options, the epochs it trains exactly as that run): the warm-ups a grid need not train twice."
+    from rdfer.agreement import build_strategy
+    rest = lambda ov: json.dumps({k: v for k, v in ov.items() if k != 'strategy.name'}, sort_keys=True, default=str)
+    ce = {rest(ov): n for n, ov in grid.items() if cfgs[n].strategy.name == 'ce'}
+    shared = {n: min(build_strategy(cfgs[n].strategy).shared_warmup, cfgs[n].train.epochs) for n in grid}
+    return {n: (ce[rest(ov)], shared[n]) for n, ov in grid.items() if shared[n] and cfgs[n].strategy.name != 'ce' and rest(ov) in ce}
+
 # %% ../nbs/09_pipeline.ipynb #68f3a87f
 def _eta(seconds: float) -> str: return f'{seconds / 60:.1f} min' if seconds >= 90 else f'{seconds:.0f} s'
 
@@ -94,23 +103,38 @@ def run_grid(grid: dict[str, dict], out: Path, preset: str = 'synth', workers: i
     from rdfer.config import resolve_config
     from rdfer.train import synth_root
     from rdfer.synth import ensure_benchmark
+    from rdfer.cache import build_cache, dataset_items
+    from rdfer.runs import checkpoint_path, checkpoints
     cores = os.cpu_count() or 1
     workers = workers or max(1, min(len(grid), cores))
     threads = max(1, cores // workers)
     cfgs = {n: resolve_config('synth', preset, ov) for n, ov in grid.items()}
+    frames = out / 'data' / 'frames'    # every rendering's frames decoded once into the frame cache: each run holds its videos from there
     for data in {json.dumps(c.data.synth, sort_keys=True): c.data for c in cfgs.values()}.values():   # each benchmark once, first
         ensure_benchmark(synth_root(data), **data.synth)
+        build_cache(dataset_items('synth', synth_root(data), fold=data.fold), frames, data.size, progress=False)
+    warm, keep = warm_starts(grid, cfgs), {}
+    for src, w in warm.values(): keep.setdefault(src, set()).add(w)
+    grid = {n: ov | {'data.cache': str(frames)} | ({'train.keep_epochs': sorted(keep[n])} if n in keep else {})   # neither is part of
+            for n, ov in grid.items()}                                                                             # a run's identity
+    run_dir = lambda n: out / (n if '/' in n else f'runs/{n}')
     ctx = mp.get_context('spawn')
     from multiprocessing.managers import SyncManager
     manager = SyncManager(ctx=ctx); manager.start(_watch_parent, (os.getpid(),))     # it too ends with the job
     with manager:
         progress = manager.Queue()
-        jobs = [(n, ov, out / (n if '/' in n else f'runs/{n}'), preset, threads, out / 'logs' / f'{n}.log', progress) for n, ov in grid.items()]
+        job = lambda n, ov: (n, ov, run_dir(n), preset, threads, out / 'logs' / f'{n}.log', progress)
         total = sum(c.train.epochs for c in cfgs.values())
-        done_epochs, rows, t0, started = 0, [], time.time(), {}
-        log(f'[main] {len(jobs)} runs, {workers} at a time ({threads} torch thread(s) each)')
+        done_epochs, rows, t0, started, taken = 0, [], time.time(), {}, {}
+        log(f'[main] {len(grid)} runs, {workers} at a time ({threads} torch thread(s) each); {len(warm)} take over the warm-up of their CE run')
         with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_watch_parent, initargs=(os.getpid(),)) as pool:
-            pending = {pool.submit(_train_job, j): j[0] for j in jobs}
+            pending = {pool.submit(_train_job, job(n, ov)): n for n, ov in grid.items() if n not in warm}
+            def release(src):              # a CE run is over: the runs that take over its warm-up can start
+                for d in [d for d, (s, _) in warm.items() if s == src]:
+                    w, ov = warm[d][1], grid[d]
+                    if checkpoint_path(run_dir(src), w).exists() and not checkpoints(run_dir(d)):
+                        ov, taken[d] = ov | {'train.warm_start': str(run_dir(src))}, (f'{src} (epochs 1-{w})', w)
+                    pending[pool.submit(_train_job, job(d, ov))] = d
             while pending:
                 finished, _ = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
                 while True:
@@ -119,7 +143,7 @@ def run_grid(grid: dict[str, dict], out: Path, preset: str = 'synth', workers: i
                     if epoch == 0: started[name] = time.time(); continue
                     done_epochs += 1
                     run_left = (time.time() - started[name]) / epoch * (epochs - epoch)
-                    job_left = (time.time() - t0) / done_epochs * (total - done_epochs)
+                    job_left = (time.time() - t0) / done_epochs * (total - sum(w for _, w in taken.values()) - done_epochs)
                     log(f'[main] {name}: epoch {epoch}/{epochs}  test UAR {uar:.2f}  run {_eta(run_left)} left, job about {_eta(job_left)} left')
                 for f in finished:
                     try: row = f.result()
@@ -128,11 +152,11 @@ def run_grid(grid: dict[str, dict], out: Path, preset: str = 'synth', workers: i
                         why = f'its worker process ended ({type(e).__name__})' if isinstance(e, BrokenProcessPool) else (str(e).splitlines() or [type(e).__name__])[0]
                         row = dict(run=pending[f], status='failed', reason=why,
                                    log=str(out / 'logs' / f'{pending[f]}.log'), seconds=0.0, epochs=cfgs[pending[f]].train.epochs)
-                    rows.append(row); pending.pop(f)
+                    rows.append(row | {'warm start from': taken.get(row['run'], ('', 0))[0]}); pending.pop(f); release(row['run'])
                     if row['status'] == 'failed':
-                        total -= row['epochs']; log(f"[main] {len(rows)}/{len(jobs)} {row['run']}: FAILED: {row['reason']} (log: {row['log']})"); continue
+                        total -= row['epochs']; log(f"[main] {len(rows)}/{len(grid)} {row['run']}: FAILED: {row['reason']} (log: {row['log']})"); continue
                     if row['status'] == 'reused': total -= row['epochs']
-                    log(f"[main] {len(rows)}/{len(jobs)} {row['run']}: {row['status']} in {row['seconds']:.0f} s, last-epoch UAR {row['uar']:.2f}")
+                    log(f"[main] {len(rows)}/{len(grid)} {row['run']}: {row['status']} in {row['seconds']:.0f} s, last-epoch UAR {row['uar']:.2f}")
     failed = [r for r in rows if r['status'] == 'failed']
     if failed: raise RunsFailed(f'{len(failed)} of {len(rows)} runs failed: ' + '; '.join(f"{r['run']}: {r['reason']} (log: {r['log']})" for r in failed))
     order = list(grid)

@@ -12,15 +12,17 @@ import numpy as np
 from .core import DataError, atomic_write, atomic_torch_save, remove_stale_temps, safe_torch_load
 
 # %% auto #0
-__all__ = ['CONFIG', 'ENVIRONMENT', 'METRICS', 'PREDICTIONS', 'AGREEMENT', 'FINAL', 'RECORDS', 'CHECKPOINTS', 'CHECKPOINT_KEYS',
-           'records_path', 'checkpoint_path', 'checkpoints', 'latest_checkpoint', 'epoch_records', 'write_csv',
-           'read_csv', 'read_json', 'read_agreement_rows', 'read_agreement_records', 'rng_state', 'set_rng_state',
-           'UnreadableCheckpoint', 'read_checkpoint', 'save_checkpoint', 'load_last_checkpoint', 'run_folder_lock']
+__all__ = ['CONFIG', 'ENVIRONMENT', 'METRICS', 'PREDICTIONS', 'AGREEMENT', 'FINAL', 'RECORDS', 'CHECKPOINTS', 'TENSORBOARD',
+           'CHECKPOINT_KEYS', 'records_path', 'checkpoint_path', 'checkpoints', 'latest_checkpoint', 'epoch_records',
+           'write_csv', 'read_csv', 'read_json', 'read_agreement_rows', 'read_agreement_records', 'rng_state',
+           'set_rng_state', 'UnreadableCheckpoint', 'read_checkpoint', 'save_checkpoint', 'load_last_checkpoint',
+           'run_folder_lock']
 
 # %% ../nbs/06a_runs.ipynb #d53d56cd
 CONFIG, ENVIRONMENT, METRICS = 'config.json', 'environment.json', 'metrics.csv'
 PREDICTIONS, AGREEMENT, FINAL = 'predictions.csv', 'agreement.csv', 'final_metrics.json'
 RECORDS, CHECKPOINTS = 'records', 'checkpoints'    # folders: one file per epoch
+TENSORBOARD = 'tensorboard'                         # folder: TensorBoard's event files (train.tensorboard=true)
 
 def records_path(run_dir, epoch: int) -> Path:
     "The agreement records of one epoch: `records/agreement_epoch_NNN.csv`."
@@ -124,10 +126,12 @@ def read_checkpoint(path) -> dict:
     return state
 
 # %% ../nbs/06a_runs.ipynb #89442328
-def save_checkpoint(run_dir: Path, epoch: int, state: dict, keep: int) -> Path:
-    "Write `checkpoints/epoch_NNN.pt` atomically and delete all but the newest `keep`."
+def save_checkpoint(run_dir: Path, epoch: int, state: dict, keep: int, keep_epochs=()) -> Path:
+    "Write `checkpoints/epoch_NNN.pt` atomically and delete all but the newest `keep` and those of `keep_epochs`."
     path = atomic_torch_save(state | dict(epoch=epoch, rng=rng_state()), checkpoint_path(run_dir, epoch))
-    for old in checkpoints(run_dir)[:-max(1, keep)]: old.unlink()
+    kept = {checkpoint_path(run_dir, e) for e in keep_epochs}
+    for old in checkpoints(run_dir)[:-max(1, keep)]:
+        if old not in kept: old.unlink()
     return path
 
 def load_last_checkpoint(run_dir: Path) -> dict | None:

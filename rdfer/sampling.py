@@ -45,13 +45,26 @@ def clip_transform(train: bool, size: int = 112, scale=(0.08, 1.0), ratio=(3 / 4
     if finish_on not in FINISH_ON: raise ValueError(f'finish_on must be one of {FINISH_ON}, got {finish_on!r}')
     tail = [v2.Lambda(_contiguous), v2.ToDtype(torch.float32, scale=True)]
     if train:
-        head = [v2.RandomResizedCrop((size, size), scale=scale, ratio=ratio, antialias=True), v2.RandomHorizontalFlip()]
+        head = [_ResizedCrop((size, size), scale=scale, ratio=ratio, antialias=True), v2.RandomHorizontalFlip()]
         if jitter: tail.append(v2.ColorJitter(brightness=jitter, contrast=jitter, saturation=jitter))
-    else: head = [v2.Resize((size, size), antialias=True)]
+    else: head = [_Resize((size, size), antialias=True)]
     if finish_on == 'device': return v2.Compose(head + [v2.Lambda(_contiguous)])   # `ClipFinish` does the rest on the batch
     return v2.Compose(head + tail + [v2.Normalize(IMAGENET_MEAN, IMAGENET_STD)])
 
 def _contiguous(x: torch.Tensor) -> torch.Tensor: return x.contiguous()
+
+def _whole(x, top, left, height, width, size) -> bool: return (top, left, height, width) == (0, 0, *x.shape[-2:]) and tuple(x.shape[-2:]) == tuple(size)
+
+from torchvision.transforms import v2
+class _ResizedCrop(v2.RandomResizedCrop):
+    "RandomResizedCrop (the same draws) that hands a clip back as it is when the crop is the whole frame at the output size: resizing would copy it."
+    def transform(self, inpt, params):
+        return inpt if _whole(inpt, **params, size=self.size) else super().transform(inpt, params)
+
+class _Resize(v2.Resize):
+    "Resize that hands a clip back as it is when it already has the output size."
+    def transform(self, inpt, params):
+        return inpt if tuple(inpt.shape[-2:]) == tuple(self.size) else super().transform(inpt, params)
 
 # %% ../nbs/02_sampling.ipynb #fff0d8da
 GREY = (0.2989, 0.587, 0.114)           # torchvision's rgb_to_grayscale weights

@@ -15,13 +15,14 @@ from .metrics import classification_metrics
 from .sampling import batch_video
 from .config import DataConfig, RunConfig, RUN_PARAMS, check_loader_memory, resolve_config, check_config, config_from_params, train_parser
 from .processes import Processes, setup_processes, close_processes, gather_objects
-from .runs import (CONFIG, ENVIRONMENT, METRICS, PREDICTIONS, AGREEMENT, FINAL, RECORDS, records_path, epoch_records, checkpoints,
-                        write_csv, read_csv, read_agreement_rows, save_checkpoint, load_last_checkpoint, set_rng_state, run_folder_lock)
+from .runs import (CONFIG, ENVIRONMENT, METRICS, PREDICTIONS, AGREEMENT, FINAL, RECORDS, TENSORBOARD, records_path, epoch_records, checkpoints,
+                        checkpoint_path, read_checkpoint, write_csv, read_csv, read_agreement_rows, save_checkpoint, load_last_checkpoint, set_rng_state,
+                        run_folder_lock)
 
 # %% auto #0
 __all__ = ['synth_root', 'prepare_data_root', 'data_fingerprint', 'lr_at', 'build_loaders', 'processor_model',
            'environment_record', 'NonFiniteLoss', 'train_one_epoch', 'evaluate', 'ground_truth', 'noise_detection',
-           'default_run_dir', 'train', 'train_command', 'plot_learning_curves']
+           'default_run_dir', 'TensorBoardLog', 'warm_start', 'train', 'train_command', 'plot_learning_curves']
 
 # %% ../nbs/07_train.ipynb #bb631088
 def synth_root(cfg: DataConfig) -> Path:
@@ -166,15 +167,26 @@ def train_one_epoch(model, strategy, loader, optimizer, schedule, epoch: int, cf
         if progress is not None: progress.update(len(labels) * procs.world); progress.set_postfix(loss=f'{loss.item():.3f}')
     return dict(loss=total / max(n, 1), n=n, records=records, skipped=skipped, seconds=time.time() - t0)
 
+_INTEGERS = ('mode', 'category', 'noisy_decision', 'pred')     # and centre_k: the records' integer columns
+
 def _record_rows(video_ids, labels, rec: dict, epoch: int) -> list[dict]:
     cols = {k: v.detach().float().cpu().numpy() for k, v in rec.items() if torch.is_tensor(v)}
     rows = []
     for i, vid in enumerate(video_ids):
         row = dict(epoch=epoch, video_id=vid, given_label=int(labels[i]))
         for k, v in cols.items():
-            x = float(v[i]); row[k] = int(x) if (k in ('mode', 'category', 'noisy_decision', 'pred') or k.startswith('centre_')) and x == x else round(x, 6)
+            x = float(v[i]); row[k] = int(x) if (k in _INTEGERS or k.startswith('centre_')) and x == x else round(x, 6)
         rows.append(row)
     return rows
+
+def _typed_record(r: dict) -> dict:
+    "A records row read back from its CSV with the types `_record_rows` gave it: written again, it is the same bytes."
+    out = {}
+    for k, v in r.items():
+        if k == 'video_id': out[k] = v; continue
+        x = float(v) if v != '' else float('nan')
+        out[k] = int(x) if (k in ('epoch', 'given_label', *_INTEGERS) or k.startswith('centre_')) and x == x else x
+    return out
 
 # %% ../nbs/07_train.ipynb #8eff38c3
 @torch.no_grad()
@@ -218,8 +230,15 @@ def noise_detection(rows: list[dict], truth: dict | None) -> dict | None:
     return noise_detection_report(cols, np.array([truth[r['video_id']]['noisy'] for r in rows]),
                                   np.array([truth[r['video_id']]['hard'] for r in rows]))
 
+def _decided(rows: list[dict], truth: dict | None) -> dict:
+    "The metrics row's columns read from an epoch's records: the clean / hard / noisy fractions, and the noise AUROC where there is ground truth."
+    cats, nd = np.array([r.get('category', -1) for r in rows], dtype=float), noise_detection(rows, truth)
+    return ({f'frac_{n}': round(float(np.mean(cats == c)), 4) if len(cats) else 0.0 for c, n in enumerate(('clean', 'hard', 'noisy'))}
+            | ({'noise_auroc': round(nd['auroc'], 4)} if nd else {}))
+
 # %% ../nbs/07_train.ipynb #b5c9280e
-_VOLATILE = {('train', 'resume'), ('train', 'device'), ('data', 'workers'), ('train', 'out_dir'), ('data', 'root'), ('data', 'cache'), ('data', 'hold_budget_mb')}
+_VOLATILE = {('train', 'resume'), ('train', 'device'), ('data', 'workers'), ('train', 'out_dir'), ('data', 'root'), ('data', 'cache'), ('data', 'hold_budget_mb'), ('train', 'tensorboard'),
+             ('train', 'keep_epochs'), ('train', 'warm_start')}    # where the data lies, how fast and what else a run keeps: not its results
 
 def _identity(d: dict) -> dict:
     "The options of a config dict that define its run (not where the data lies, nor how fast the run goes)."
@@ -301,6 +320,25 @@ def _write_final(run_dir: Path, ev: dict, final: dict) -> None:
     write_csv(run_dir / AGREEMENT, rows)
     atomic_write_json(run_dir / FINAL, {k: v for k, v in final.items() if k != 'run_dir'})
 
+# %% ../nbs/07_train.ipynb #573cc688
+class TensorBoardLog:
+    "Per-epoch scalars and record histograms of a run for TensorBoard, in `<run>/tensorboard`; resuming after epoch k drops what a crash left past it."
+    SCALARS = {'train_loss': 'train/loss', 'lr': 'train/lr', 'videos_per_s': 'train/videos_per_s', 'uar': 'test/UAR', 'war': 'test/WAR',
+               'frac_clean': 'categories/clean', 'frac_hard': 'categories/hard', 'frac_noisy': 'categories/noisy', 'noise_auroc': 'noise/AUROC'}
+    HISTOGRAMS = ('agreement', 'support', 'margin', 'loss', 'weight')
+    def __init__(self, run_dir, start: int = 1):
+        try: from torch.utils.tensorboard import SummaryWriter
+        except ImportError: raise ImportError('train.tensorboard=true needs the tensorboard package: pip install tensorboard') from None
+        self.writer = SummaryWriter(str(Path(run_dir) / TENSORBOARD), purge_step=start)
+    def epoch_end(self, epoch: int, row: dict, rows: list[dict]) -> None:
+        for k, tag in self.SCALARS.items():
+            if k in row and np.isfinite(float(row[k])): self.writer.add_scalar(tag, float(row[k]), epoch)
+        for k in self.HISTOGRAMS:
+            v = np.array([float(r[k]) for r in rows if k in r], dtype=np.float64)
+            if np.isfinite(v).any(): self.writer.add_histogram(f'records/{k}', v[np.isfinite(v)], epoch)
+        self.writer.flush()
+    def close(self) -> None: self.writer.close()
+
 # %% ../nbs/07_train.ipynb #684eb097
 def _train(cfg: RunConfig, run_dir: Path, procs: Processes, progress: bool, on_epoch=None) -> dict:
     from rdfer.model import build_model
@@ -337,8 +375,8 @@ def _train(cfg: RunConfig, run_dir: Path, procs: Processes, progress: bool, on_e
         if (run_dir / ENVIRONMENT).exists():
             env['earlier'] = json.loads((run_dir / ENVIRONMENT).read_text())
         atomic_write_json(run_dir / ENVIRONMENT, env)
-    bar = None
-    ev = None
+    bar, ev = None, None
+    tb = TensorBoardLog(run_dir, start) if t.tensorboard and procs.is_main else None
     for epoch in range(start, t.epochs + 1):
         train_dl.sampler.set_epoch(epoch); train_dl.dataset.set_epoch(epoch)
         if progress and procs.is_main:
@@ -351,35 +389,64 @@ def _train(cfg: RunConfig, run_dir: Path, procs: Processes, progress: bool, on_e
         strategy.end_epoch(epoch, rows=rows)     # the whole epoch's records, from every process
         ev = evaluate(net, test_dl, cfg, procs)
         summary = _summary(ev, epoch)
-        cats = np.array([r.get('category', -1) for r in rows], dtype=float)
-        nd = noise_detection(rows, truth)
         row = dict(epoch=epoch, train_loss=round(float(np.mean([s for s in gather_objects(stats['loss'], procs)])), 6),
                    lr=schedule(epoch, steps - 1), uar=round(summary['uar'], 4), war=round(summary['war'], 4),
                    epoch_time_s=round(stats['seconds'], 3), videos_per_s=round(len(rows) / max(stats['seconds'], 1e-9), 3),
-                   skipped=len(skipped) + len(ev['skipped']),
-                   **{f'frac_{n}': round(float(np.mean(cats == c)), 4) if len(cats) else 0.0 for c, n in enumerate(('clean', 'hard', 'noisy'))},
-                   **({'noise_auroc': round(nd['auroc'], 4)} if nd else {}))
+                   skipped=len(skipped) + len(ev['skipped']), **_decided(rows, truth))
         history.append(row)
         if best is None or summary['uar'] > best['uar']: best = summary | dict(chosen_on='test split')
         if procs.is_main:
             print(f"epoch {epoch}/{t.epochs}  loss {row['train_loss']:.4f}  UAR {row['uar']:.2f}  WAR {row['war']:.2f}  "
-                  f"{row['epoch_time_s']:.1f}s ({row['videos_per_s']:.1f} videos/s)" + (f"  noise AUROC {row['noise_auroc']:.3f}" if nd else ''))
+                  f"{row['epoch_time_s']:.1f}s ({row['videos_per_s']:.1f} videos/s)" + (f"  noise AUROC {row['noise_auroc']:.3f}" if 'noise_auroc' in row else ''))
             for vid, msg in skipped + ev['skipped']: print(f'[rdfer] epoch {epoch}: skipped {vid}: {msg}')
             if skipped or ev['skipped']: print(f'[rdfer] epoch {epoch}: {len(skipped) + len(ev["skipped"])} item(s) skipped (on_error=skip)')
             write_csv(records_path(run_dir, epoch), rows)
             write_csv(run_dir / METRICS, history)
             if on_epoch is not None: on_epoch(row)
+            if tb is not None: tb.epoch_end(epoch, row, rows)
             save_checkpoint(run_dir, epoch, dict(model=model.state_dict(), config=cfg.to_dict(), optimizer=optimizer.state_dict(),
                                                  strategy=strategy.state_dict(), history=history, best=best,
-                                                 last=summary), t.keep_checkpoints)
+                                                 last=summary), t.keep_checkpoints, t.keep_epochs)
         if procs.distributed: dist.barrier()
     if ev is None: ev = evaluate(net, test_dl, cfg, procs)
     final = dict(last=_summary(ev, t.epochs), best=best, epochs=t.epochs, run_dir=str(run_dir))
     nd = noise_detection(_epoch_rows(run_dir, t.epochs), truth) if procs.is_main else None
     if nd: final['noise_detection'] = nd
     if procs.is_main: _write_final(run_dir, ev, final)
+    if tb is not None: tb.close()
     if procs.distributed: dist.barrier()
     return final
+
+# %% ../nbs/07_train.ipynb #2111ffdd
+def warm_start(cfg: RunConfig, run_dir: Path) -> int:
+    "Start `run_dir` where plain-CE run `cfg.train.warm_start` ends the epochs this run's strategy trains exactly as CE; returns their count."
+    from rdfer.agreement import build_strategy
+    src, strategy = Path(cfg.train.warm_start), build_strategy(cfg.strategy)
+    w = min(strategy.shared_warmup, cfg.train.epochs)
+    if not w: raise ValueError(f"train.warm_start: strategy {cfg.strategy.name!r} with these options trains no epoch exactly as plain CE "
+                               "(rdfer or aum with a fixed warm-up, warmup='epochs', no ema_momentum, no extra views)")
+    if not cfg.train.resume: raise ValueError('train.warm_start needs train.resume=True: the run resumes from the epochs it takes over')
+    if not (src / CONFIG).exists(): raise DataError(src, 'no config.json: not a run folder to warm-start from')
+    mine = cfg.to_dict(); mine['strategy'] = mine['strategy'] | dict(name='ce')
+    theirs = json.loads((src / CONFIG).read_text())
+    if diff := _config_differences(mine, theirs):
+        raise DataError(src / CONFIG, f'is not plain CE with the options of this run ({"; ".join(diff[:3])}): nothing to warm-start from')
+    if theirs.get('identity', {}).get('data') != data_fingerprint(cfg.data): raise DataError(src, 'was trained on other data: nothing to warm-start from')
+    path = checkpoint_path(src, w)
+    if not path.exists(): raise DataError(path, f'missing: a CE run keeps the end of the warm-up (epoch {w}) with train.keep_epochs=[{w}]')
+    ckpt, truth = read_checkpoint(path), ground_truth(prepare_data_root(cfg.data))
+    set_rng_state(ckpt['rng'])               # the state the warm-up ended in; the strategy's replay below draws what it would have drawn
+    history = []
+    for e, row in zip(range(1, w + 1), ckpt['history']):
+        rows = strategy.warmup_rows([_typed_record(r) for r in read_csv(records_path(src, e))])
+        strategy.end_epoch(e, rows=rows)
+        write_csv(records_path(run_dir, e), rows)
+        history.append(row | _decided(rows, truth))
+    atomic_write_json(run_dir / CONFIG, _run_record(cfg)); write_csv(run_dir / METRICS, history)
+    save_checkpoint(run_dir, w, dict(model=ckpt['model'], config=cfg.to_dict(), optimizer=ckpt['optimizer'], strategy=strategy.state_dict(),
+                                     history=history, best=ckpt['best'], last=ckpt['last']), cfg.train.keep_checkpoints, cfg.train.keep_epochs)
+    print(f'[rdfer] {run_dir}: epochs 1-{w} taken over from plain CE in {src} (the warm-up trains exactly as CE)')
+    return w
 
 # %% ../nbs/07_train.ipynb #1590063f
 def train(cfg: RunConfig | dict, progress: bool = True, on_epoch=None) -> dict:
@@ -393,6 +460,9 @@ def train(cfg: RunConfig | dict, progress: bool = True, on_epoch=None) -> dict:
     with run_folder_lock(run_dir, main):
         done = _check_run_dir(cfg, run_dir, main)
         if done is not None: return done
+        if cfg.train.warm_start and not checkpoints(run_dir):
+            if int(os.environ.get('WORLD_SIZE', 1)) > 1: raise ValueError('train.warm_start runs in one process, not under torchrun')
+            warm_start(cfg, run_dir)
         procs = setup_processes(cfg.train.device)
         try: return _train(cfg, run_dir, procs, progress, on_epoch)
         finally: close_processes(procs)
