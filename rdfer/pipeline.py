@@ -216,7 +216,8 @@ def run_main(out: str | Path = 'outputs/main', figures: str | Path | None = None
         log(f'[main] {name}.ipynb')
         run_notebook(nbs_dir / f'{nb}.ipynb', out / 'notebooks' / f'{name}.ipynb', params, cwd=out)
     if (out / 'figures_render2').is_dir(): rendering_check(figures, out / 'figures_render2', log)
-    job_record(figures / 'main_job.json', rows, time.time() - t0, preset, synth)
+    configs = [json.loads(p.read_text()) for r in rows if (p := out / (r['run'] if '/' in r['run'] else f"runs/{r['run']}") / 'config.json').exists()]
+    job_record(figures / 'main_job.json', rows, time.time() - t0, preset, synth, configs)
     result = dict(out=str(out), runs=str(out / 'runs'), notebooks=str(out / 'notebooks'), figures=str(figures),
                   seconds=round(time.time() - t0, 1), runs_summary=rows)
     log(f"[main] done in {result['seconds'] / 60:.1f} min\n  runs:      {result['runs']}\n  notebooks: {result['notebooks']}\n"
@@ -226,14 +227,17 @@ def run_main(out: str | Path = 'outputs/main', figures: str | Path | None = None
     return result
 
 # %% ../nbs/09_pipeline.ipynb #989e5a44
-def job_record(path: Path, rows: list[dict], seconds: float, preset: str, synth: dict) -> dict:
-    "Write what README says of the main job (its time, runs, seeds, processor) as JSON; a rerun that trained nothing keeps the times of the job that did."
+def job_record(path: Path, rows: list[dict], seconds: float, preset: str, synth: dict, configs: list[dict] = ()) -> dict:
+    "Write what README says of the main job (its time, runs, seeds, processor, the warm-ups taken over) as JSON; a rerun that trained nothing keeps the times of the job that did."
     from rdfer.core import atomic_write_json
     from rdfer.train import processor_model
     trained = [r['seconds'] for r in rows if r['status'] == 'trained']
+    warm = [c for c in configs if c['train'].get('warm_start')]      # the runs' config.json: which took over their CE run's warm-up
     rec = dict(minutes=round(seconds / 60, 1), runs=len(rows), trained=len(trained), training_minutes=round(sum(trained) / 60, 1),
                run_seconds=[min(trained), max(trained)] if trained else None, processor=processor_model(), cores=os.cpu_count(),
-               preset=preset, fold=FOLD, headline_seeds=list(HEADLINE), seeds=list(SEEDS), benchmark=synth)
+               preset=preset, fold=FOLD, headline_seeds=list(HEADLINE), seeds=list(SEEDS), benchmark=synth,
+               epochs=sum(c['train']['epochs'] for c in configs), warm_started=len(warm),
+               epochs_taken_over=sum(min(c['strategy']['warmup_epochs'], c['train']['epochs']) for c in warm))
     if not trained and path.exists():
         old = json.loads(path.read_text())
         rec |= {k: old[k] for k in ('minutes', 'trained', 'training_minutes', 'run_seconds') if k in old}
