@@ -24,7 +24,8 @@ def load_model(checkpoint) -> tuple[torch.nn.Module, dict]:
         if path is None: raise DataError(checkpoint, 'run folder without checkpoints (expected checkpoints/epoch_NNN.pt)')
     state = read_checkpoint(path)                 # weights only: a checkpoint cannot run code
     cfg = state['config']
-    model = build_model(ModelConfig.from_dict(cfg['model'] | dict(pretrained=None, clip_pretrained=None)))   # every weight is in the checkpoint
+    mcfg = ModelConfig.from_dict(cfg['model'] | dict(pretrained=None, clip_pretrained=None))   # every weight is in the checkpoint
+    model = build_model(mcfg)
     own, theirs = model.state_dict(), state['model']
     missing, unexpected = sorted(set(own) - set(theirs)), sorted(set(theirs) - set(own))
     shapes = [k for k in set(own) & set(theirs) if own[k].shape != theirs[k].shape]
@@ -33,8 +34,7 @@ def load_model(checkpoint) -> tuple[torch.nn.Module, dict]:
         raise DataError(path, f'the weights are those of another model than its configuration ({cfg["model"]["variant"]}): '
                               f'missing {few(missing)}, unexpected {few(unexpected)}, other shape {few(sorted(shapes))}')
     model.load_state_dict(theirs)
-    n = int(cfg['model'].get('num_classes', len(CLASSES)))
-    return model.eval(), cfg | dict(classes=list(state.get('classes') or classes_for(cfg['data'].get('dataset', 'synth'), n)))
+    return model.eval(), cfg | dict(classes=list(state.get('classes') or classes_for(cfg['data'].get('dataset', 'synth'), mcfg.num_classes)))
 
 # %% ../nbs/08_predict.ipynb #418f9f02
 def find_faces(frames: np.ndarray, min_side: float = 0.1) -> np.ndarray:
