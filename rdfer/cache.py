@@ -218,11 +218,12 @@ def use_cache(splits: Sequence[Sequence[VideoItem]], mode: str, size: int, is_ma
     return [list(o) for o in out], rec
 
 # %% ../nbs/02a_cache.ipynb #818c00c5
-def dataset_items(dataset: str, root, media: str = 'auto', annotations=None, fold: int | None = None) -> list[VideoItem]:
-    "Every clip of a dataset tree (all DFEW folds unless `fold`, both splits); `synth` is read in DFEW's layout."
+def dataset_items(dataset: str, root, media: str = 'auto', annotations=None, fold: int | None = None, folder: str | None = None,
+                  classes=None) -> list[VideoItem]:
+    "Every clip of a dataset tree (all DFEW or MAFW folds unless `fold`, both splits; `folder`: that media folder); `synth` is read in DFEW's layout."
     kind = 'dfew' if dataset == 'synth' else dataset
-    folds = ([fold] if fold else range(1, 6)) if kind == 'dfew' else [1]
-    kw = dict(annotations=annotations) if annotations else {}
+    folds = ([fold] if fold else range(1, 6)) if kind in ('dfew', 'mafw') else [1]
+    kw = (dict(annotations=annotations) if annotations else {}) | (dict(folder=folder) if folder else {}) | (dict(classes=classes) if classes else {})
     items = [it for f in folds for s in ('train', 'test') for it in load_split(kind, root, s, f, media=media, **kw)]
     return list({it.path: it for it in items}.values())
 
@@ -233,9 +234,11 @@ def _cache_parser() -> argparse.ArgumentParser:
                                   'for synth: a benchmark written by `rdfer synth`, required)')
     p.add_argument('--size', type=int, default=112, help="frame side in pixels: the run's data.size (default 112)")
     p.add_argument('--out', default=None, help='cache folder (default $RDFER_CACHE/frames, where training looks)')
-    p.add_argument('--fold', type=int, choices=range(1, 6), help='DFEW: only this fold\'s clips (default: all)')
+    p.add_argument('--fold', type=int, choices=range(1, 6), help='DFEW or MAFW: only this fold\'s clips (default: all)')
     p.add_argument('--media', choices=MEDIA, default='auto')
+    p.add_argument('--folder', help="DFEW or MAFW: the media folder a run reads (its data.folder), e.g. clip_224x224_16f (default: the first present)")
     p.add_argument('--annotations', help='generic: the annotation CSV (may contain {split})')
+    p.add_argument('--classes', help='generic: the class names in label order, comma-separated (default: read from the labels)')
     p.add_argument('--workers', type=int, default=None, help='processes (default: min(2, cores))')
     p.add_argument('--verify', action='store_true', help='also read back every entry and rebuild the damaged ones')
     p.add_argument('--no-progress', action='store_true')
@@ -250,7 +253,7 @@ def cache_command(argv: list[str]) -> int:
     if a.dataset == 'synth' and not a.root: print('rdfer cache: --root is required for synth (the folder `rdfer synth` wrote)', file=sys.stderr); return 2
     try:
         a.root = a.root if a.dataset == 'synth' else find_data_root(a.dataset, a.root)
-        items = dataset_items(a.dataset, a.root, a.media, a.annotations, a.fold)
+        items = dataset_items(a.dataset, a.root, a.media, a.annotations, a.fold, a.folder, a.classes.split(',') if a.classes else None)
     except (DataError, ValueError) as e: print(f'rdfer cache: {e}', file=sys.stderr); return 2
     try: r = build_cache(items, a.out, a.size, a.workers, not a.no_progress, verify=a.verify,
                          built_from=dict(dataset=a.dataset, root=str(Path(a.root).resolve()), media=a.media, resize='bilinear, antialias'))

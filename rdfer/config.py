@@ -12,19 +12,19 @@ from .model import CPU_MODEL     # the CPU regime's network (ModelConfig.cpu_sma
 from .agreement import STRATEGIES
 
 # %% auto #0
-__all__ = ['DATASETS', 'SYNTH_BENCHMARK', 'PRESETS', 'RUN_PARAMS', 'DataConfig', 'TrainConfig', 'RunConfig', 'check_config',
-           'loader_memory', 'check_loader_memory', 'resolve_config', 'RunParam', 'config_from_params',
-           'check_notebook_parameters', 'train_parser']
+__all__ = ['DATASETS', 'ADDED_OPTIONS', 'SYNTH_BENCHMARK', 'PRESETS', 'RUN_PARAMS', 'DataConfig', 'TrainConfig',
+           'at_added_default', 'RunConfig', 'data_classes', 'check_config', 'loader_memory', 'check_loader_memory',
+           'resolve_config', 'RunParam', 'config_from_params', 'check_notebook_parameters', 'train_parser']
 
 # %% ../nbs/06b_config.ipynb #c3748ac1
 @dataclass
 class DataConfig:
     "Where the videos come from and how clips are drawn from them."
-    dataset: str = 'synth'        # synth | dfew | ferv39k | generic
+    dataset: str = 'synth'        # synth | dfew | ferv39k | mafw | generic
     root: str = ''                # dataset root; '' for synth = the cache folder of the rendered benchmark
-    fold: int = 1                 # DFEW fold 1..5 (synth uses DFEW's layout, so folds too)
+    fold: int = 1                 # DFEW or MAFW fold 1..5 (synth uses DFEW's layout, so folds too)
     media: str = 'auto'           # auto | frames | video
-    annotations: str = ''         # generic: the annotation CSVs, 'train.csv,test.csv' relative to root
+    annotations: str = ''         # generic: the annotation CSV, relative to root; '{split}' in it stands for train and test ('' = root/{train,test}.csv)
     num_frames: int = 64          # T frames per video
     size: int = 112               # face crop side in pixels
     crop_scale: list = field(default_factory=lambda: [0.08, 1.0])  # training random resized crop: area range
@@ -35,6 +35,8 @@ class DataConfig:
     hold_budget_mb: float = 4096  # hold the decoded frames in memory when they fit in this many MB (0: never)
     finish_on: str = 'loader'     # loader | device | auto (device on CUDA): where colour jitter and normalisation run (device: on the batch)
     cache: str = 'auto'           # decoded-frame cache (rdfer.cache): auto (use where it holds data.size) | build | off | a folder
+    folder: str = ''              # DFEW or MAFW: the one media folder to read (e.g. clip_224x224_16f, data/faces); '' = the first present (rdfer.data)
+    classes: list = field(default_factory=list)   # generic: the class names in label order; [] = the dataset's own (generic: read from its labels)
 
 @dataclass
 class TrainConfig:
@@ -59,7 +61,12 @@ class TrainConfig:
     max_steps: int = 0            # stop each epoch after this many steps (0 = the whole epoch; for smoke tests)
     tensorboard: bool = False     # also log the curves and the records' histograms for TensorBoard (<run>/tensorboard; needs `tensorboard`)
 
-DATASETS = ('synth', 'dfew', 'ferv39k', 'generic')
+DATASETS = ('synth', 'dfew', 'ferv39k', 'mafw', 'generic')
+ADDED_OPTIONS = {('data', 'folder'): '', ('data', 'classes'): []}   # options added after run folders were first written (below)
+
+def at_added_default(section: str, name: str, value) -> bool:
+    "Whether an option is one added later (`ADDED_OPTIONS`) and holds the value every earlier run had."
+    return (section, name) in ADDED_OPTIONS and value == ADDED_OPTIONS[(section, name)]
 
 # %% ../nbs/06b_config.ipynb #75d4d6b8
 @dataclass
@@ -111,6 +118,7 @@ _RDFER_CPU = dict(name='rdfer', warmup='epochs', warmup_epochs=4, decision='dyna
 PRESETS = {
     'dfew': _PAPER | dict(data=_PAPER['data'] | dict(dataset='dfew')),
     'ferv39k': _PAPER | dict(data=_PAPER['data'] | dict(dataset='ferv39k')),
+    'mafw': _PAPER | dict(data=_PAPER['data'] | dict(dataset='mafw')),
     'generic': _PAPER | dict(data=_PAPER['data'] | dict(dataset='generic')),
     'synth': dict(data=dict(dataset='synth', num_frames=8, size=32, workers=0, crop_scale=[1.0, 1.0], jitter=0.0,
                             synth=SYNTH_BENCHMARK),
@@ -139,14 +147,25 @@ _RANGES = {  # what a numeric option allows (every option is also type-checked i
                         lambda v: len(v) == 2 and all(isinstance(x, int | float) and not isinstance(x, bool) for x in v) and 0 < v[0] <= v[1] <= 1),
 }
 
+def data_classes(d: DataConfig) -> tuple[str, ...]:
+    "The class names of a run's data in label order: the synthetic benchmark's seven, a dataset's own, or a generic dataset's `data.classes` (else read from its labels)."
+    from rdfer.data import dataset_classes, find_data_root
+    if d.dataset == 'synth': return dataset_classes('synth', classes=d.classes or None)
+    return dataset_classes(d.dataset, find_data_root(d.dataset, d.root or None), d.annotations or None, d.classes or None)
+
 def check_config(cfg: RunConfig) -> None:
     "Refuse a configuration whose values are out of range, inconsistent or unknown, naming the option."
     d, t = cfg.data, cfg.train
     if d.dataset not in DATASETS: raise ValueError(f'unknown dataset {d.dataset!r}; allowed: {", ".join(DATASETS)}')
-    if d.dataset in ('dfew', 'synth') and d.fold not in range(1, 6): raise ValueError(f'fold must be 1..5 for {d.dataset}; got {d.fold}')
+    if d.dataset in ('dfew', 'mafw', 'synth') and d.fold not in range(1, 6): raise ValueError(f'fold must be 1..5 for {d.dataset}; got {d.fold}')
     if d.dataset != 'synth':   # data.root, else $RDFER_DATA/<folder> or ~/rdfer_data/<folder>; the folder found is recorded in the config
         from rdfer.data import find_data_root
         d.root = str(find_data_root(d.dataset, d.root or None))   # a DataError lists every place it looked
+    if d.folder and d.dataset not in ('dfew', 'mafw', 'synth'): raise ValueError(f'data.folder names a media folder of DFEW or MAFW; {d.dataset} has one layout (got {d.folder!r})')
+    classes = data_classes(d)
+    if cfg.model.num_classes != len(classes):
+        raise ValueError(f'model.num_classes ({cfg.model.num_classes}) must equal the number of classes of the {d.dataset} data '
+                         f'({len(classes)}: {", ".join(classes)}); leave it unset and resolve_config sets it')
     if d.finish_on not in ('loader', 'device', 'auto'): raise ValueError(f'data.finish_on must be loader, device or auto; got {d.finish_on!r}')
     if d.on_error not in ('raise', 'skip'): raise ValueError(f'on_error must be raise or skip; got {d.on_error!r}')
     if d.media not in ('auto', 'frames', 'video'): raise ValueError(f'media must be auto, frames or video; got {d.media!r}')
@@ -225,6 +244,7 @@ def resolve_config(dataset: str = 'synth', preset: str | None = None, overrides:
             raise ValueError(f'unknown option {key!r}; {section} options: {sorted(sections.get(section, []))}')
         d.setdefault(section, {})[name] = value
     cfg = RunConfig.from_dict(d)
+    if 'num_classes' not in d.get('model', {}): cfg.model.num_classes = len(data_classes(cfg.data))   # the head follows the dataset
     check_config(cfg)
     return cfg
 
@@ -239,9 +259,9 @@ class RunParam:
     help: str = ''
 
 RUN_PARAMS = (
-    RunParam('dataset', None, str, 'synth', 'synth | dfew | ferv39k | generic'),
+    RunParam('dataset', None, str, 'synth', 'synth | dfew | ferv39k | mafw | generic'),
     RunParam('data_root', 'data.root', str, '', 'the dataset folder (empty for synth: rendered into the cache on first use)'),
-    RunParam('fold', 'data.fold', int, None, 'DFEW (and synth) fold 1..5'),
+    RunParam('fold', 'data.fold', int, None, 'DFEW or MAFW (and synth) fold 1..5'),
     RunParam('strategy', 'strategy.name', str, None, ' | '.join(STRATEGIES)),
     RunParam('variant', 'model.variant', str, None, 'rdfer | single_stream | resnet_lstm'),
     RunParam('epochs', 'train.epochs', int, None),

@@ -11,13 +11,14 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 import numpy as np
 import torch
-from .core import CLASSES, NUM_CLASSES, DataError, class_index
+from .core import CLASSES, NUM_CLASSES, MAFW_CLASSES, DATASET_CLASSES, DataError, class_index, numbered_classes
 
 # %% auto #0
-__all__ = ['IMAGE_EXTS', 'VIDEO_EXTS', 'MEDIA', 'DFEW_FRAME_DIRS', 'DFEW_VIDEO_DIR', 'DATASETS', 'DATA_FOLDERS',
-           'DEFAULT_DATA_HOME', 'SEEK_MIN_FRAMES', 'VideoItem', 'frame_names', 'frame_files', 'load_split',
-           'split_files', 'find_data_root', 'FrameFolderReader', 'upright', 'VideoReader', 'open_reader', 'check_clip',
-           'CheckReport', 'check_data', 'check_data_command']
+__all__ = ['IMAGE_EXTS', 'VIDEO_EXTS', 'MEDIA', 'DFEW_FRAME_DIRS', 'DFEW_VIDEO_DIRS', 'MAFW_SPLIT_DIRS', 'MAFW_FRAME_DIRS',
+           'MAFW_VIDEO_DIRS', 'DATASETS', 'FOLDED', 'DATA_FOLDERS', 'DEFAULT_DATA_HOME', 'SEEK_MIN_FRAMES', 'VideoItem',
+           'frame_names', 'frame_files', 'generic_classes', 'dataset_classes', 'load_split', 'split_files',
+           'find_data_root', 'FrameFolderReader', 'upright', 'VideoReader', 'open_reader', 'check_clip', 'CheckReport',
+           'check_data', 'check_data_command']
 
 # %% ../nbs/01_data.ipynb #52fc8967
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png')
@@ -63,15 +64,15 @@ def _read_rows(path: Path, sep: str | None = ','):
         else: fields = next(csv.reader([line], delimiter=sep))
         yield n, [f.strip() for f in fields]
 
-def _label(raw: str, path: Path, line: int, one_based: bool = True) -> int:
-    try: return class_index(raw, one_based=one_based)
+def _label(raw: str, path: Path, line: int, one_based: bool = True, classes: tuple = CLASSES) -> int:
+    try: return class_index(raw, one_based=one_based, classes=classes)
     except (KeyError, ValueError):
         lo = 1 if one_based else 0
-        raise DataError(path, f'unknown label {raw!r}; expected a class name ({", ".join(CLASSES)}) or a number {lo}..{lo + 6}', line) from None
+        raise DataError(path, f'unknown label {raw!r}; expected a class name ({", ".join(classes)}) or a number {lo}..{lo + len(classes) - 1}', line) from None
 
 # %% ../nbs/01_data.ipynb #a237d21b
-DFEW_FRAME_DIRS = ('Clip/clip_224x224', 'Clip/clip_224x16f')
-DFEW_VIDEO_DIR = 'Clip/original'
+DFEW_FRAME_DIRS = ('Clip/clip_224x224', 'Clip/clip_224x224_16f', 'Clip/clip_224x16f')   # frame folders, in the order they are preferred
+DFEW_VIDEO_DIRS = ('Clip/clip_224x224_avi', 'Clip/original')                           # video folders, likewise
 
 def _dfew_split_file(root: Path, split: str, fold: int) -> Path:
     if fold not in range(1, 6): raise ValueError(f'DFEW fold must be 1..5, got {fold!r}')
@@ -80,13 +81,40 @@ def _dfew_split_file(root: Path, split: str, fold: int) -> Path:
         if c.is_file(): return c
     raise DataError(cands[0], f'DFEW split file missing; expected {cands[0]} or {cands[1]}')
 
-def _dfew_dirs(root: Path) -> tuple[Path | None, Path | None]:
-    "The frame folder and video folder of a DFEW root, refusing a root that has neither."
-    frames = next((root/d for d in DFEW_FRAME_DIRS if (root/d).is_dir()), None)
-    videos = root/DFEW_VIDEO_DIR if (root/DFEW_VIDEO_DIR).is_dir() else None
-    if not root.is_dir() or not (root/'EmoLabel_DataSplit').is_dir() or (frames is None and videos is None):
-        raise DataError(root, 'not a DFEW root: expected the folders EmoLabel_DataSplit/ and Clip/clip_224x224/ '
-                        '(or Clip/clip_224x16f/ or Clip/original/) inside it')
+def _media_dirs(root: Path, frame_dirs: Sequence[str], video_dirs: Sequence[str], folder: str | None, name: str) -> tuple[Path | None, Path | None]:
+    "The frame folder and the video folder to read: the first present of each in preference order, or only `folder` when one is named."
+    if not folder:
+        first = lambda dirs: next((root/d for d in dirs if (root/d).is_dir()), None)
+        return first(frame_dirs), first(video_dirs)
+    known = {Path(d).name: d for d in (*frame_dirs, *video_dirs)}
+    rel = folder.strip('/') if (root/folder.strip('/')).is_dir() else known.get(folder.strip('/'), folder.strip('/'))
+    if not (root/rel).is_dir():
+        present = [d for d in (*frame_dirs, *video_dirs) if (root/d).is_dir()]
+        raise DataError(root/rel, f'{name} media folder {folder!r} not found; this tree has {", ".join(present) or "none of " + ", ".join((*frame_dirs, *video_dirs))}')
+    if rel in frame_dirs: return root/rel, None
+    if rel in video_dirs: return None, root/rel
+    with os.scandir(root/rel) as entries: first = next((e for e in entries if not e.name.startswith('.')), None)
+    return (root/rel, None) if first is None or first.is_dir() else (None, root/rel)   # a folder of its own: frames if it holds folders
+
+def _videos_by_id(folder: Path | None) -> Callable[[str], Path | None]:
+    "The video file of each clip id in `folder` (listed once; a numeric name is read as 5 digits, so `1.mp4` serves clip 00001); a clip without one gets the path it would have."
+    if folder is None: return lambda vid: None
+    found = {}
+    with os.scandir(folder) as entries:
+        for e in entries:
+            stem, ext = os.path.splitext(e.name)
+            if ext.lower() in VIDEO_EXTS: found.setdefault(stem.zfill(5) if stem.isdigit() else stem, folder/e.name)
+    ext = Counter(p.suffix for p in found.values()).most_common(1)[0][0] if found else '.mp4'
+    return lambda vid: found.get(vid, folder/f'{vid}{ext}')
+
+_NOT_DFEW = ('not a DFEW root: expected the folders EmoLabel_DataSplit/ and Clip/clip_224x224/ (or Clip/clip_224x224_16f/, '
+             'Clip/clip_224x16f/, Clip/clip_224x224_avi/ or Clip/original/) inside it')
+
+def _dfew_dirs(root: Path, folder: str | None = None) -> tuple[Path | None, Path | None]:
+    "The frame folder and video folder of a DFEW root (only `folder` when one is named), refusing a root that has neither."
+    if not root.is_dir() or not (root/'EmoLabel_DataSplit').is_dir(): raise DataError(root, _NOT_DFEW)
+    frames, videos = _media_dirs(root, DFEW_FRAME_DIRS, DFEW_VIDEO_DIRS, folder, 'DFEW')
+    if frames is None and videos is None: raise DataError(root, _NOT_DFEW)
     return frames, videos
 
 def _pick_media(frame_path: Path | None, video_path: Path | None, media: str) -> tuple[Path, str]:
@@ -97,8 +125,9 @@ def _pick_media(frame_path: Path | None, video_path: Path | None, media: str) ->
         return frame_path, 'frames'
     return video_path, 'video'
 
-def _dfew_items(root: Path, split: str, fold: int, media: str, report=_raise) -> list[VideoItem]:
-    frames, videos = _dfew_dirs(root)
+def _dfew_items(root: Path, split: str, fold: int, media: str, report=_raise, folder: str | None = None) -> list[VideoItem]:
+    frames, videos = _dfew_dirs(root, folder)
+    video_of = _videos_by_id(videos)
     path, items = _dfew_split_file(root, split, fold), []
     swapped = False
     for n, f in _read_rows(path):
@@ -114,7 +143,7 @@ def _dfew_items(root: Path, split: str, fold: int, media: str, report=_raise) ->
             label_first = len(f[0]) == 1 and f[0] in '1234567' and f[1].isdigit()    # <label>,<clip id>?
             report(DataError(path, e.problem + ('; the row looks like <label>,<clip id>: are the columns swapped? (expected <clip id>,<label>, '
                                                 'or a header label,video_name)' if label_first else ''), n)); continue
-        p, m = _pick_media(frames/vid if frames else None, videos/f'{vid}.mp4' if videos else None, media)
+        p, m = _pick_media(frames/vid if frames else None, video_of(vid), media)
         items.append(VideoItem(vid, label, p, m, f'{path}:{n}'))
     return items
 
@@ -150,6 +179,45 @@ def _ferv39k_items(root: Path, split: str, media: str, report=_raise) -> list[Vi
         items.append(VideoItem(vid, label, base/'2_ClipsforFaceCrop'/vid, 'frames', f'{path}:{n}'))
     return items
 
+# %% ../nbs/01_data.ipynb #1218e0f7
+MAFW_SPLIT_DIRS = ('Train & Test Set', 'split')   # the archive's name; MAE-DFER's preprocessing calls it split/
+MAFW_FRAME_DIRS = ('data/faces', 'data/frames')   # face crops (DFER-CLIP reads data/faces), then the distributed frames
+MAFW_VIDEO_DIRS = ('data/clips',)
+
+_NOT_MAFW = ("not a MAFW root: expected the folders 'Train & Test Set/single/no_caption/' (or split/single/no_caption/) and "
+             "data/frames/ (or data/faces/ or data/clips/) inside it")
+
+def _mafw_split_file(root: Path, split: str, fold: int) -> Path:
+    if fold not in range(1, 6): raise ValueError(f'MAFW fold must be 1..5, got {fold!r}')
+    cands = [root/d/'single'/'no_caption'/f'set_{fold}'/f'{split}.txt' for d in MAFW_SPLIT_DIRS]
+    for c in cands:
+        if c.is_file(): return c
+    raise DataError(cands[0], f'MAFW split file missing; expected {cands[0]} or {cands[1]}')
+
+def _mafw_dirs(root: Path, folder: str | None = None) -> tuple[Path | None, Path | None]:
+    "The frame folder and video folder of a MAFW root (only `folder` when one is named), refusing a root that has neither."
+    if not root.is_dir() or not any((root/d).is_dir() for d in MAFW_SPLIT_DIRS): raise DataError(root, _NOT_MAFW)
+    frames, videos = _media_dirs(root, MAFW_FRAME_DIRS, MAFW_VIDEO_DIRS, folder, 'MAFW')
+    if frames is None and videos is None: raise DataError(root, _NOT_MAFW)
+    return frames, videos
+
+def _mafw_items(root: Path, split: str, fold: int, media: str, report=_raise, folder: str | None = None) -> list[VideoItem]:
+    frames, videos = _mafw_dirs(root, folder)
+    video_of = _videos_by_id(videos)
+    path, items = _mafw_split_file(root, split, fold), []
+    for n, f in _read_rows(path, None):
+        if n == 1 and len(f) >= 2 and f[1].lower() in ('label', 'emotion', 'class'): continue
+        if len(f) < 2 or not f[0]:
+            report(DataError(path, f'malformed row {" ".join(f)!r}; expected <clip>.mp4 <label>', n)); continue
+        vid = os.path.splitext(f[0])[0] if os.path.splitext(f[0])[1].lower() in VIDEO_EXTS else f[0]
+        try: label = _label(f[1], path, n, classes=MAFW_CLASSES)
+        except DataError as e:
+            hint = '; a compound label: the single-label protocol reads single/no_caption' if '_' in f[1] else ''
+            report(DataError(path, e.problem + hint, n)); continue
+        p, m = _pick_media(frames/vid if frames else None, video_of(vid), media)
+        items.append(VideoItem(vid, label, p, m, f'{path}:{n}'))
+    return items
+
 # %% ../nbs/01_data.ipynb #51d23f5d
 def _generic_csv(root: Path, split: str, annotations) -> Path:
     if annotations is None: a = root/f'{split}.csv'
@@ -161,7 +229,32 @@ def _generic_csv(root: Path, split: str, annotations) -> Path:
     if not a.is_file(): raise DataError(a, f'annotation CSV missing (expected a CSV with a header path,label for split {split!r})')
     return a
 
-def _generic_items(root: Path, split: str, media: str, annotations=None, label_base: int = 1, report=_raise) -> list[VideoItem]:
+def _is_number(label: str) -> bool: return label.strip().lstrip('-').isdigit()
+
+def generic_classes(root, annotations=None, label_base: int = 1) -> tuple[str, ...]:
+    "The classes of a generic dataset read from the labels of its split files: DFEW's seven for DFEW names or numbers up to 7, else its own names sorted, else class_1..class_N."
+    labels, files = [], []
+    for split in ('train', 'test'):
+        try: files.append(_generic_csv(Path(root), split, annotations))
+        except (DataError, ValueError): pass                   # a missing file: the loader names it
+    for path in dict.fromkeys(files):
+        rows = _read_rows(path)
+        first = next(rows, None)
+        head = [h.lower() for h in first[1]] if first else []
+        if 'label' not in head: continue                       # the loader names the header
+        il = head.index('label')
+        labels += [f[il] for _, f in rows if len(f) > il and f[il]]
+    names = [l for l in labels if not _is_number(l)]
+    if not names:
+        top = max((int(l) for l in labels), default=0) - label_base + 1
+        return CLASSES if top <= NUM_CLASSES else numbered_classes(top, label_base)
+    dfew = {c.lower() for c in CLASSES}
+    if any(n.lower() in dfew for n in names): return CLASSES
+    return tuple(sorted({n.lower(): n for n in sorted(names)}.values(), key=str.lower))
+
+def _generic_items(root: Path, split: str, media: str, annotations=None, label_base: int = 1, report=_raise,
+                   classes: Sequence[str] | None = None) -> list[VideoItem]:
+    classes = tuple(classes) if classes else generic_classes(root, annotations, label_base)
     path = _generic_csv(root, split, annotations)
     rows = _read_rows(path)
     first = next(rows, None)
@@ -176,10 +269,12 @@ def _generic_items(root: Path, split: str, media: str, annotations=None, label_b
         if len(f) < len(head) or not f[ip]:
             report(DataError(path, f'malformed row {",".join(f)!r}; expected {len(head)} fields ({",".join(head)})', n)); continue
         if isp is not None and f[isp].lower() != split: continue
-        try: label = _label(f[il], path, n, one_based=label_base == 1)
+        try: label = _label(f[il], path, n, one_based=label_base == 1, classes=classes)
         except DataError as e:
             hint = {(1, '0'): '; a label 0 suggests 0-based numbering, where every other number would be read one class off: pass label_base=0 (--label-base 0)',
-                    (0, '7'): '; a label 7 suggests 1-based numbering: pass label_base=1'}.get((label_base, f[il]), '')
+                    (0, str(len(classes))): f'; a label {len(classes)} suggests 1-based numbering: pass label_base=1'}.get((label_base, f[il]), '')
+            if not hint and not _is_number(f[il]) and classes == CLASSES:
+                hint = '; the other labels are DFEW class names: for a class list of your own pass classes (--classes NAME,NAME,...)'
             report(DataError(path, e.problem + hint, n)); continue
         p = path.parent/f[ip]
         m = 'video' if p.is_file() or (not p.exists() and p.suffix.lower() in VIDEO_EXTS) else 'frames'
@@ -189,16 +284,34 @@ def _generic_items(root: Path, split: str, media: str, annotations=None, label_b
     return items
 
 # %% ../nbs/01_data.ipynb #36e1e51c
-DATASETS = ('dfew', 'ferv39k', 'generic')
+DATASETS = ('dfew', 'ferv39k', 'mafw', 'generic')
+FOLDED = ('dfew', 'mafw')            # the datasets of 5 official folds
 
-def _split_items(dataset: str, root, split: str, fold: int | None, media: str, annotations, label_base: int, report) -> list[VideoItem]:
+def dataset_classes(dataset: str, root=None, annotations=None, classes: Sequence[str] | None = None, label_base: int = 1) -> tuple[str, ...]:
+    "The class names of a dataset in label order: its own fixed list (DFEW, FERV39K, MAFW), or a generic dataset's `classes` (read from its labels when not given)."
+    if classes:
+        classes = tuple(str(c).strip() for c in classes)
+        if len({c.lower() for c in classes}) != len(classes) or not all(classes):
+            raise ValueError(f'classes must be distinct, non-empty names; got {list(classes)}')
+    if dataset == 'generic': return classes or generic_classes(root, annotations, label_base)
+    if dataset not in DATASET_CLASSES: raise ValueError(f'dataset must be one of {DATASETS}, got {dataset!r}')
+    fixed = DATASET_CLASSES[dataset]
+    if classes and [c.lower() for c in classes] != [c.lower() for c in fixed]:
+        raise ValueError(f'{dataset} has its own classes ({", ".join(fixed)}); classes are given only for a generic dataset')
+    return fixed
+
+def _split_items(dataset: str, root, split: str, fold: int | None, media: str, annotations, label_base: int, report,
+                 folder: str | None = None, classes: Sequence[str] | None = None) -> list[VideoItem]:
     if dataset not in DATASETS: raise ValueError(f'dataset must be one of {DATASETS}, got {dataset!r}')
     if split not in ('train', 'test'): raise ValueError(f"split must be 'train' or 'test', got {split!r}")
     if media not in MEDIA: raise ValueError(f'media must be one of {MEDIA}, got {media!r}')
+    if folder and dataset not in FOLDED: raise ValueError(f'folder names a media folder of DFEW or MAFW; {dataset} has one layout (got folder={folder!r})')
     root = Path(root)
-    if dataset == 'dfew': return _dfew_items(root, split, fold or 1, media, report)
+    if dataset != 'generic': dataset_classes(dataset, classes=classes)    # refuses a class list for a dataset that has its own
+    if dataset == 'dfew': return _dfew_items(root, split, fold or 1, media, report, folder)
+    if dataset == 'mafw': return _mafw_items(root, split, fold or 1, media, report, folder)
     if dataset == 'ferv39k': return _ferv39k_items(root, split, media, report)
-    return _generic_items(root, split, media, annotations, label_base, report)
+    return _generic_items(root, split, media, annotations, label_base, report, classes)
 
 def _duplicates(items: list[VideoItem], report=_raise) -> list[VideoItem]:
     "Report every id listed twice; keep the first."
@@ -210,22 +323,24 @@ def _duplicates(items: list[VideoItem], report=_raise) -> list[VideoItem]:
         seen[it.video_id] = it; out.append(it)
     return out
 
-def load_split(dataset: str, root, split: str, fold: int = 1, media: str = 'auto', annotations=None, label_base: int = 1) -> list[VideoItem]:
-    "The `VideoItem`s of one split ('train'/'test') of a DFEW fold, FERV39K, or a generic annotation CSV."
-    return _duplicates(_split_items(dataset, root, split, fold, media, annotations, label_base, _raise))
+def load_split(dataset: str, root, split: str, fold: int = 1, media: str = 'auto', annotations=None, label_base: int = 1,
+               folder: str | None = None, classes: Sequence[str] | None = None) -> list[VideoItem]:
+    "The `VideoItem`s of one split ('train'/'test') of a DFEW or MAFW fold, FERV39K, or a generic annotation CSV; labels index `dataset_classes`."
+    return _duplicates(_split_items(dataset, root, split, fold, media, annotations, label_base, _raise, folder, classes))
 
 # %% ../nbs/01_data.ipynb #180c8c71
 def split_files(dataset: str, root, split: str = 'all', fold: int = 1, annotations=None) -> list[Path]:
     "The annotation files `load_split` reads for `split` ('train', 'test' or 'all'), each once."
     root, splits = Path(root), ('train', 'test') if split == 'all' else (split,)
     if dataset == 'dfew': files = [_dfew_split_file(root, s, fold) for s in splits]
+    elif dataset == 'mafw': files = [_mafw_split_file(root, s, fold) for s in splits]
     elif dataset == 'ferv39k': files = [_ferv39k_split_file(_ferv39k_base(root), s) for s in splits]
     elif dataset == 'generic': files = [_generic_csv(root, s, annotations) for s in splits]
     else: raise ValueError(f'dataset must be one of {DATASETS}, got {dataset!r}')
     return list(dict.fromkeys(files))
 
 # %% ../nbs/01_data.ipynb #8be94a59
-DATA_FOLDERS = dict(dfew=('DFEW',), ferv39k=('FERV39K', 'FERV39k'))   # a dataset's folder under $RDFER_DATA (generic: none)
+DATA_FOLDERS = dict(dfew=('DFEW',), ferv39k=('FERV39K', 'FERV39k'), mafw=('MAFW',))   # a dataset's folder under $RDFER_DATA (generic: none)
 DEFAULT_DATA_HOME = '~/rdfer_data'                                    # looked in after $RDFER_DATA
 
 def find_data_root(dataset: str, root=None) -> Path:
@@ -243,7 +358,7 @@ def find_data_root(dataset: str, root=None) -> Path:
         if p.is_dir(): return p
     if files := [p for p in looked if p.exists() or p.is_symlink()]:    # there, but not a folder: say so, not "none was found"
         raise DataError(files[0], f'is {"a broken link" if not files[0].exists() else "a file"}, not a folder: the {DATA_FOLDERS[dataset][0]} dataset '
-                                  f'folder is expected there (holding Clip/ and EmoLabel_DataSplit/ for DFEW); replace it, or pass {how}')
+                                  f'folder is expected there (holding Clip/ and EmoLabel_DataSplit/ for DFEW, data/ and Train & Test Set/ for MAFW); replace it, or pass {how}')
     raise DataError(dataset, f'data_root is required and none was found; looked in {", ".join(map(str, looked))}'
                              f'{"" if env else " ($RDFER_DATA is not set)"}. Either export RDFER_DATA=/path/holding/{DATA_FOLDERS[dataset][0]} '
                              f'(the folder that contains {DATA_FOLDERS[dataset][0]}/), or pass {how}')
@@ -431,6 +546,7 @@ class CheckReport:
     dataset: str
     root: str
     counts: dict = field(default_factory=dict)      # 'fold1/train' (or 'train') -> [count per class]
+    classes: tuple = CLASSES                        # the dataset's classes, in label order (the columns of `counts`)
     problems: list = field(default_factory=list)    # DataError, each naming its file
     clips_checked: int = 0
     notes: list = field(default_factory=list)
@@ -440,7 +556,7 @@ class CheckReport:
     def summary(self) -> str:
         "A printable report."
         w = max([len(k) for k in self.counts] + [5])
-        head = f'{"split":<{w}}  ' + ' '.join(f'{c[:8]:>8}' for c in CLASSES) + f' {"total":>7}'
+        head = f'{"split":<{w}}  ' + ' '.join(f'{c[:8]:>8}' for c in self.classes) + f' {"total":>7}'
         rows = [f'{k:<{w}}  ' + ' '.join(f'{n:>8}' for n in v) + f' {sum(v):>7}' for k, v in self.counts.items()]
         probs = [f'  {e}' for e in self.problems[:1000]] + ([f'  ... and {len(self.problems) - 1000} more'] if len(self.problems) > 1000 else [])
         status = 'OK: no problems found' if self.ok else f'{len(self.problems)} problem(s):'
@@ -448,23 +564,32 @@ class CheckReport:
     __str__ = summary
 
 # %% ../nbs/01_data.ipynb #929739e9
+def _media_note(clips: dict, root) -> str:
+    "Where the clips were read from: each media folder with its count of frame folders or videos."
+    used = Counter((os.path.relpath(it.path.parent, root), it.media) for it in clips.values())
+    return 'media: ' + ', '.join(f'{d}/ ({n} {"frame folders" if m == "frames" else "videos"})' for (d, m), n in sorted(used.items()))
+
 def check_data(dataset: str, root, fold: int | None = None, min_frames: int = 16, annotations=None, media: str = 'auto',
-               full: bool = False, label_base: int = 1) -> CheckReport:
-    "Check a dataset tree and collect every problem (never stops at the first); `fold=None` checks all 5 DFEW folds."
-    rep = CheckReport(dataset, str(root))
-    folds = ([fold] if fold else [1, 2, 3, 4, 5]) if dataset == 'dfew' else [None]
+               full: bool = False, label_base: int = 1, folder: str | None = None, classes: Sequence[str] | None = None) -> CheckReport:
+    "Check a dataset tree and collect every problem (never stops at the first); `fold=None` checks all 5 folds of DFEW or MAFW."
+    rep, seen = CheckReport(dataset, str(root)), set()
+    def note(e: DataError):
+        if str(e) not in seen: seen.add(str(e)); rep.problems.append(e)     # a problem of the tree, met by every split: once
+    try: rep.classes = dataset_classes(dataset, root, annotations, classes, label_base)
+    except ValueError as e: note(e if isinstance(e, DataError) else DataError(root, str(e))); return rep
+    folds = ([fold] if fold else [1, 2, 3, 4, 5]) if dataset in FOLDED else [None]
     clips = {}
     for f in folds:
         ids = {}
         for split in ('train', 'test'):
             key = f'fold{f}/{split}' if f else split
-            try: items = _duplicates(_split_items(dataset, root, split, f, media, annotations, label_base, rep.problems.append), rep.problems.append)
+            try: items = _duplicates(_split_items(dataset, root, split, f, media, annotations, label_base, note, folder, rep.classes), note)
             except DataError as e:
-                if e not in rep.problems: rep.problems.append(e)
+                note(e)
                 if 'not a' in e.problem: return rep   # a wrong root: nothing else can be checked
                 continue
-            except ValueError as e: rep.problems.append(DataError(root, str(e))); continue
-            rep.counts[key] = [sum(it.label == c for it in items) for c in range(NUM_CLASSES)]
+            except ValueError as e: note(DataError(root, str(e))); continue
+            rep.counts[key] = [sum(it.label == c for it in items) for c in range(len(rep.classes))]
             ids[split] = {it.video_id: it for it in items}
             for it in items: clips.setdefault(it.path, it)
         for vid in sorted(set(ids.get('train', {})) & set(ids.get('test', {}))):
@@ -473,6 +598,7 @@ def check_data(dataset: str, root, fold: int | None = None, min_frames: int = 16
     lengths = {}
     for it in clips.values(): rep.problems.extend(check_clip(it, full, lengths))
     rep.clips_checked = len(clips)
+    if dataset in FOLDED and clips: rep.notes.append(_media_note(clips, root))
     rep.short = sorted((n, p) for p, n in lengths.items() if n < min_frames)
     if rep.short: rep.notes.append(f'{len(rep.short)} clip(s) shorter than {min_frames} frames (the shortest: {rep.short[0][0]} frames, {rep.short[0][1]}); '
                                    'not a problem: the sampler repeats frames')
@@ -481,14 +607,16 @@ def check_data(dataset: str, root, fold: int | None = None, min_frames: int = 16
 
 # %% ../nbs/01_data.ipynb #fa5ecce0
 def _check_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog='rdfer check-data', description='Check a DFEW / FERV39K / generic dataset tree and report every problem with its file.')
+    p = argparse.ArgumentParser(prog='rdfer check-data', description='Check a DFEW / FERV39K / MAFW / generic dataset tree and report every problem with its file.')
     p.add_argument('--dataset', required=True, choices=DATASETS)
-    p.add_argument('--root', help='dataset root (the folder holding Clip/ and EmoLabel_DataSplit/ for DFEW); default: $RDFER_DATA/DFEW or ~/rdfer_data/DFEW (FERV39K likewise)')
-    p.add_argument('--fold', type=int, choices=range(1, 6), help='DFEW fold 1..5 (default: all five)')
+    p.add_argument('--root', help='dataset root (the folder holding Clip/ and EmoLabel_DataSplit/ for DFEW); default: $RDFER_DATA/DFEW or ~/rdfer_data/DFEW (FERV39K and MAFW likewise)')
+    p.add_argument('--fold', type=int, choices=range(1, 6), help='DFEW or MAFW fold 1..5 (default: all five)')
     p.add_argument('--min-frames', type=int, default=16, help='count the clips with fewer frames (default 16; they are usable: the sampler repeats frames)')
     p.add_argument('--media', choices=MEDIA, default='auto', help='frame folders, videos, or frames where present (default)')
+    p.add_argument('--folder', help='DFEW or MAFW: the one media folder to read, e.g. clip_224x224_16f or data/faces (default: the first present, in the order nbs/01_data.ipynb gives)')
     p.add_argument('--annotations', help='generic: the annotation CSV (may contain {split}); default ROOT/{train,test}.csv')
-    p.add_argument('--label-base', type=int, choices=(0, 1), default=1, help='generic: numeric labels are 1..7 (default) or 0..6')
+    p.add_argument('--classes', help="generic: the class names in label order, comma-separated (default: read from the labels; DFEW's seven for DFEW names or numbers up to 7)")
+    p.add_argument('--label-base', type=int, choices=(0, 1), default=1, help='generic: numeric labels count from 1 (default) or from 0')
     p.add_argument('--full', action='store_true', help='decode every frame (default: first, middle, last; header-check the rest)')
     return p
 
@@ -498,6 +626,7 @@ def check_data_command(argv: list[str]) -> int:
     except SystemExit as e: return int(e.code or 0)
     try: root = a.root or find_data_root(a.dataset)   # a folder named is checked as it is (a wrong one is reported)
     except DataError as e: print(f'rdfer check-data: {e}', file=sys.stderr); return 2
-    rep = check_data(a.dataset, root, a.fold, a.min_frames, a.annotations, a.media, a.full, a.label_base)
+    classes = [c for c in a.classes.split(',')] if a.classes else None
+    rep = check_data(a.dataset, root, a.fold, a.min_frames, a.annotations, a.media, a.full, a.label_base, a.folder, classes)
     print(rep.summary())
     return 0 if rep.ok else 1

@@ -5,7 +5,7 @@
 # %% ../nbs/06_metrics.ipynb #b2b47bcf
 from __future__ import annotations
 import numpy as np
-from .core import CLASSES, NUM_CLASSES
+from .core import CLASSES, NUM_CLASSES, numbered_classes
 
 # %% auto #0
 __all__ = ['confusion_matrix', 'classification_metrics', 'plot_confusion', 'plot_per_class_recall']
@@ -33,22 +33,30 @@ def classification_metrics(labels, preds, num_classes: int = NUM_CLASSES) -> dic
                 confusion=cm.tolist(), n=int(cm.sum()), classes_present=int(present.sum()))
 
 # %% ../nbs/06_metrics.ipynb #3f26ac4f
-def plot_confusion(confusion, ax=None, title: str = 'Confusion (% of each true class)', classes=CLASSES):
-    "Heat map of a confusion matrix, rows normalised to 100%."
+def _class_names(classes, n: int) -> tuple:
+    "The names of `n` classes: `classes` (refused when it names another number), else DFEW's for seven, else numbered."
+    if classes is None: return CLASSES if n == NUM_CLASSES else numbered_classes(n)
+    if len(classes) != n: raise ValueError(f'{len(classes)} class names ({", ".join(classes)}) for {n} classes')
+    return tuple(classes)
+
+def plot_confusion(confusion, ax=None, title: str = 'Confusion (% of each true class)', classes=None):
+    "Heat map of a confusion matrix, rows normalised to 100%; `classes` names its rows and columns."
     import matplotlib.pyplot as plt, seaborn as sns
     cm = np.asarray(confusion, dtype=float)
+    classes = _class_names(classes, len(cm))
     pct = cm / np.maximum(cm.sum(1, keepdims=True), 1) * 100
-    if ax is None: _, ax = plt.subplots(figsize=(5.2, 4.4))
+    if ax is None: _, ax = plt.subplots(figsize=(5.2 + 0.35 * max(0, len(cm) - 7), 4.4 + 0.3 * max(0, len(cm) - 7)))
     sns.heatmap(pct, annot=True, fmt='.0f', cmap='Blues', vmin=0, vmax=100, cbar=False, ax=ax,
                 xticklabels=classes, yticklabels=classes, annot_kws={'size': 8})
     ax.set_xlabel('predicted'); ax.set_ylabel('true'); ax.set_title(title)
     ax.tick_params(axis='x', rotation=45)
     return ax
 
-def plot_per_class_recall(recalls: dict, ax=None, title: str = 'Per-class recall (%)', classes=CLASSES):
-    "Grouped bars of per-class recall, one group per class and one bar per entry of `recalls` (name -> 7 values)."
+def plot_per_class_recall(recalls: dict, ax=None, title: str = 'Per-class recall (%)', classes=None):
+    "Grouped bars of per-class recall, one group per class and one bar per entry of `recalls` (name -> one value per class)."
     import matplotlib.pyplot as plt
-    if ax is None: _, ax = plt.subplots(figsize=(7, 3.2))
+    classes = _class_names(classes, len(next(iter(recalls.values()), [])))
+    if ax is None: _, ax = plt.subplots(figsize=(7 + 0.4 * max(0, len(classes) - 7), 3.2))
     width = 0.8 / max(1, len(recalls))
     for i, (name, r) in enumerate(recalls.items()):
         ax.bar(np.arange(len(classes)) + (i - (len(recalls) - 1) / 2) * width, r, width, label=name)

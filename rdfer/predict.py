@@ -8,7 +8,7 @@ import argparse, json, sys
 from pathlib import Path
 import numpy as np
 import torch
-from .core import CLASSES, DataError
+from .core import CLASSES, DataError, classes_for
 from .runs import latest_checkpoint, read_checkpoint
 
 # %% auto #0
@@ -24,7 +24,8 @@ def load_model(checkpoint) -> tuple[torch.nn.Module, dict]:
         if path is None: raise DataError(checkpoint, 'run folder without checkpoints (expected checkpoints/epoch_NNN.pt)')
     state = read_checkpoint(path)                 # weights only: a checkpoint cannot run code
     cfg = state['config']
-    model = build_model(ModelConfig.from_dict(cfg['model'] | dict(pretrained=None, clip_pretrained=None)))   # every weight is in the checkpoint
+    mcfg = ModelConfig.from_dict(cfg['model'] | dict(pretrained=None, clip_pretrained=None))   # every weight is in the checkpoint
+    model = build_model(mcfg)
     own, theirs = model.state_dict(), state['model']
     missing, unexpected = sorted(set(own) - set(theirs)), sorted(set(theirs) - set(own))
     shapes = [k for k in set(own) & set(theirs) if own[k].shape != theirs[k].shape]
@@ -33,7 +34,7 @@ def load_model(checkpoint) -> tuple[torch.nn.Module, dict]:
         raise DataError(path, f'the weights are those of another model than its configuration ({cfg["model"]["variant"]}): '
                               f'missing {few(missing)}, unexpected {few(unexpected)}, other shape {few(sorted(shapes))}')
     model.load_state_dict(theirs)
-    return model.eval(), cfg
+    return model.eval(), cfg | dict(classes=list(state.get('classes') or classes_for(cfg['data'].get('dataset', 'synth'), mcfg.num_classes)))
 
 # %% ../nbs/08_predict.ipynb #418f9f02
 def find_faces(frames: np.ndarray, min_side: float = 0.1) -> np.ndarray:
@@ -94,14 +95,15 @@ def predict_video(model: torch.nn.Module, cfg: dict, path, face: str = 'auto') -
     out = model(video)
     probs = out.logits.float().softmax(-1)[0]
     pred = int(probs.argmax())
-    res = dict(video=str(path), frames=int(reader.num_frames), expression=CLASSES[pred],
-               probabilities={c: round(float(p), 4) for c, p in zip(CLASSES, probs)})
+    classes = cfg.get('classes') or classes_for(cfg['data'].get('dataset', 'synth'), len(probs))
+    res = dict(video=str(path), frames=int(reader.num_frames), expression=classes[pred],
+               probabilities={c: round(float(p), 4) for c, p in zip(classes, probs)})
     if face_info is not None: res['face'], res['face_crops'] = face_info, frames if face_info['found'] else None
     if out.clip_logits is not None:
         a = clip_agreement(out.clip_logits.float(), torch.tensor([pred]))
         res['agreement'] = dict(clips=int(out.clip_logits.shape[1]), vote=round(float(a.vote_agreement[0]), 4),
-                                soft=round(float(a.soft_agreement[0]), 4), mode=CLASSES[int(a.mode[0])],
-                                clip_votes=[CLASSES[int(i)] for i in out.clip_logits[0].argmax(-1)])
+                                soft=round(float(a.soft_agreement[0]), 4), mode=classes[int(a.mode[0])],
+                                clip_votes=[classes[int(i)] for i in out.clip_logits[0].argmax(-1)])
     if out.key_positions is not None:
         res['key_positions'] = [int(frame_ids[i]) for i in out.key_positions[0]]
         res['clips'] = [[int(frame_ids[i]) for i in clip] for clip in out.clip_frame_indices[0]]
@@ -124,9 +126,9 @@ def plot_prediction(res: dict, path=None):
             a = fig.add_subplot(gs[1, j]); a.imshow(crops[t].permute(1, 2, 0).numpy()); a.set_axis_off()
     if 'timeline' in res:
         x, p = res['timeline']['frames'], np.array(res['timeline']['probabilities'])
-        for c, name in enumerate(CLASSES): ax.plot(x, p[:, c], marker='.', label=name, lw=2 if name == res['expression'] else 1)
+        for c, name in enumerate(res['probabilities']): ax.plot(x, p[:, c], marker='.', label=name, lw=2 if name == res['expression'] else 1)
     else:
-        ax.bar(range(len(CLASSES)), list(res['probabilities'].values()))
+        ax.bar(range(len(res['probabilities'])), list(res['probabilities'].values()))
     for k, (clip, pos) in enumerate(zip(res.get('clips', []), res.get('key_positions', []))):
         ax.axvspan(min(clip) - 0.5, max(clip) + 0.5, color=f'C{k}', alpha=0.12)
         ax.axvline(pos, color=f'C{k}', ls='--', lw=1)

@@ -8,9 +8,10 @@ import argparse, hashlib, io, json, math, os, sys
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
-from .core import CLASSES, DataError, atomic_write
+from .core import CLASSES, MAFW_CLASSES, DATASET_CLASSES, DataError, atomic_write, classes_for
 from .stats import Interval, interval, paired, verdict
 from .train import _VOLATILE as _RUN_VOLATILE
+from .config import at_added_default
 from .runs import (CONFIG, METRICS, FINAL, AGREEMENT, PREDICTIONS, CHECKPOINTS, read_csv, write_csv, read_json, read_agreement_rows,
                         latest_checkpoint, read_checkpoint)
 
@@ -29,30 +30,38 @@ __all__ = ['REPORTED', 'STRATEGY_ORDER', 'BEST', 'ABLATION_ORDER', 'DETECTION_FI
            'summed_confusion', 'plot_robustness']
 
 # %% ../nbs/12_reports.ipynb #35f3fb85
-_PUBLISHED = [  # method, venue/year, DFEW (UAR, WAR), FERV39K (UAR, WAR) -- nbs/paper.ipynb section 5
-    ('C3D', '', (42.74, 53.54), (22.68, 31.69)),
-    ('3D ResNet-18', '', (46.52, 58.27), (26.67, 37.57)),
-    ('ResNet-18 + LSTM', '', (51.32, 63.85), (30.92, 42.95)),
-    ('Former-DFER', 'ACM MM 2021', (53.69, 65.70), (37.20, 46.85)),
-    ('NR-DFERNet', '2022', (54.21, 68.19), (33.99, 45.97)),
-    ('Logo-Former', 'ICASSP 2023', (54.21, 66.98), (38.22, 48.13)),
-    ('GCA+IAL', 'AAAI 2023', (55.71, 69.24), (35.82, 48.54)),
-    ('M3DFEL', 'CVPR 2023', (56.10, 69.25), (35.94, 47.67)),
-    ('AEN', 'CVPRW 2023', (56.66, 69.37), (38.18, 47.88)),
-    ('DFER-CLIP', 'BMVC 2023', (59.61, 71.25), (41.27, 51.65)),
-    ('MAE-DFER', 'ACM MM 2023', (63.41, 74.43), (43.12, 52.07)),
+_PUBLISHED = [  # method, venue/year, DFEW, FERV39K, MAFW (UAR, WAR; None: not reported) -- nbs/paper.ipynb section 5
+    ('C3D', '', (42.74, 53.54), (22.68, 31.69), (31.17, 42.25)),
+    ('3D ResNet-18', '', (46.52, 58.27), (26.67, 37.57), None),
+    ('ResNet-18 + LSTM', '', (51.32, 63.85), (30.92, 42.95), (28.08, 39.38)),
+    ('Former-DFER', 'ACM MM 2021', (53.69, 65.70), (37.20, 46.85), (31.16, 43.27)),
+    ('NR-DFERNet', '2022', (54.21, 68.19), (33.99, 45.97), None),
+    ('T-ESFL', 'ACM MM 2022', None, None, (33.28, 48.18)),
+    ('Logo-Former', 'ICASSP 2023', (54.21, 66.98), (38.22, 48.13), None),
+    ('GCA+IAL', 'AAAI 2023', (55.71, 69.24), (35.82, 48.54), None),
+    ('M3DFEL', 'CVPR 2023', (56.10, 69.25), (35.94, 47.67), None),
+    ('AEN', 'CVPRW 2023', (56.66, 69.37), (38.18, 47.88), None),
+    ('DFER-CLIP', 'BMVC 2023', (59.61, 71.25), (41.27, 51.65), (39.89, 52.55)),
+    ('MAE-DFER', 'ACM MM 2023', (63.41, 74.43), (43.12, 52.07), (41.62, 54.31)),
 ]
-_PER_CLASS = {('dfew', 'Former-DFER'): (84.05, 62.57, 67.52, 70.03, 56.43, 3.45, 31.78),
+_PER_CLASS = {('dfew', 'Former-DFER'): (84.05, 62.57, 67.52, 70.03, 56.43, 3.45, 31.78),        # in the dataset's class order
               ('dfew', 'NR-DFERNet'): (88.47, 64.84, 70.03, 75.09, 61.60, 0.00, 19.43),
-              ('ferv39k', 'Former-DFER'): (65.65, 51.33, 56.74, 43.64, 21.94, 8.57, 12.53)}
+              ('ferv39k', 'Former-DFER'): (65.65, 51.33, 56.74, 43.64, 21.94, 8.57, 12.53),
+              ('mafw', 'ResNet-18 + LSTM'): (46.25, 4.70, 25.56, 68.92, 44.99, 51.91, 45.88, 1.69, 15.75, 1.53, 1.65),
+              ('mafw', 'T-ESFL'): (62.70, 2.51, 29.90, 83.82, 61.16, 67.98, 48.50, 0.00, 9.52, 0.00, 0.00),
+              ('mafw', 'MAE-DFER'): (67.77, 25.35, 34.88, 77.13, 58.26, 71.09, 57.46, 8.90, 33.08, 11.83, 12.09)}
 _BASELINES = ('C3D', '3D ResNet-18', 'ResNet-18 + LSTM')
+_MAFW_TABLES = 'MAE-DFER paper (ACM MM 2023), Table 14, and DFER-CLIP paper (BMVC 2023), comparison table'
+_SOURCES = {('mafw', m): f'reported in the {_MAFW_TABLES}' for m in ('C3D', 'ResNet-18 + LSTM', 'Former-DFER', 'T-ESFL')} | {
+            ('mafw', 'MAE-DFER'): 'reported in MAE-DFER paper (Table 14)', ('mafw', 'DFER-CLIP'): 'reported in DFER-CLIP paper (comparison table)'}
 
 def _reported_rows() -> list[dict]:
     rows = []
-    for method, venue, dfew, ferv in _PUBLISHED:
-        source = ('reported as a baseline in the DFER literature' if method in _BASELINES else f'reported in {method} paper')
-        for ds, (uar, war) in (('dfew', dfew), ('ferv39k', ferv)):
-            rows.append(dict(dataset=ds, method=method, venue=venue, uar=uar, war=war, per_class=_PER_CLASS.get((ds, method)), source=source))
+    for method, venue, *figures in _PUBLISHED:
+        for ds, fig in zip(('dfew', 'ferv39k', 'mafw'), figures):
+            if fig is None: continue
+            source = _SOURCES.get((ds, method)) or ('reported as a baseline in the DFER literature' if method in _BASELINES else f'reported in {method} paper')
+            rows.append(dict(dataset=ds, method=method, venue=venue, uar=fig[0], war=fig[1], per_class=_PER_CLASS.get((ds, method)), source=source))
     rows.append(dict(dataset='dfew', method='RDFER', venue='T-BIOM 2025', uar=56.93, war=69.73, per_class=None,
                      source='reported (as quoted by a later paper; T-BIOM 2025)'))
     return rows
@@ -104,6 +113,12 @@ class Run:
         return NoiseLevel(s.get('noise_rate', 0.0), s.get('noise_kind', 'symmetric'))
     @property
     def epochs_done(self) -> int: return int(self.metrics[-1]['epoch']) if self.metrics else 0
+    @property
+    def classes(self) -> tuple[str, ...]:
+        "The names of the run's classes: as its final metrics record them, else its dataset's (for as many as its per-class recalls)."
+        if (self.final or {}).get('classes'): return tuple(self.final['classes'])
+        n = len(((self.final or {}).get('last') or {}).get('per_class_recall') or []) or len(DATASET_CLASSES.get(self.dataset, CLASSES))
+        return classes_for(self.dataset, n)
 
 def read_run(path) -> Run:
     "Read one run folder."
@@ -142,7 +157,8 @@ def ablation_label(model: dict) -> str:
 
 def config_signature(run: Run) -> str:
     "A short hash of the configuration without fold, seed and the per-machine options."
-    rest = {s: {k: v for k, v in (run.section(s)).items() if (s, k) not in _VOLATILE} for s in ('data', 'model', 'strategy', 'train')}
+    rest = {s: {k: v for k, v in (run.section(s)).items() if (s, k) not in _VOLATILE and not at_added_default(s, k, v)}
+            for s in ('data', 'model', 'strategy', 'train')}
     return hashlib.sha1(json.dumps(rest, sort_keys=True, default=str).encode()).hexdigest()[:6]
 
 def run_group_key(run: Run) -> dict:
@@ -193,7 +209,8 @@ def summarise(runs: list[Run]) -> dict:
     return dict(uar=aggregate([l['uar'] for l in last]), war=aggregate([l['war'] for l in last]),
                 auroc=aggregate([_noise_auroc(r) for r in runs]),
                 best_uar=aggregate([(r.final.get('best') or {}).get('uar') for r in runs]),
-                per_class=[aggregate([l['per_class_recall'][c] for l in last]) for c in range(len(CLASSES))],
+                per_class=[aggregate([l['per_class_recall'][c] if c < len(l['per_class_recall']) else float('nan') for l in last])
+                           for c in range(max(len(l['per_class_recall']) for l in last))], classes=runs[0].classes,
                 n=len(runs), last_epoch='/'.join(map(str, epochs)),
                 folds=sorted({r.fold for r in runs}), seeds=sorted({r.seed for r in runs}))
 
@@ -278,12 +295,14 @@ def main_table(runs: list[Run], dataset: str) -> list[dict]:
 
 # %% ../nbs/12_reports.ipynb #cbffab15
 def per_class_table(runs: list[Run], dataset: str) -> list[dict]:
-    "Per-class recall (%) of published methods and of this package's full-model runs on `dataset`."
-    rows = [dict(method=r['method'], source=r['source'], **{c: Stat(v) for c, v in zip(CLASSES, r['per_class'])})
+    "Per-class recall (%) of published methods and of this package's full-model runs on `dataset`, one column per class of the dataset."
+    own = [r for r in runs if r.dataset == dataset]
+    names = DATASET_CLASSES.get(dataset) or (own[0].classes if own else CLASSES)
+    rows = [dict(method=r['method'], source=r['source'], **{c: Stat(v) for c, v in zip(names, r['per_class'])})
             for r in REPORTED if r['dataset'] == dataset and r['per_class']]
     mine = _labelled_groups(runs, lambda k: k[0] == dataset and k[4] == 'full RDFER')
-    rows += [dict(method=f'this package: {label}', source=_runs_note(m), **dict(zip(CLASSES, m['per_class']))) for label, _, m, _ in mine]
-    if not mine: rows.append(dict(method='this package', source='no run found', **{c: Stat(float('nan'), n=0) for c in CLASSES}))
+    rows += [dict(method=f'this package: {label}', source=_runs_note(m), **dict(zip(m['classes'], m['per_class']))) for label, _, m, _ in mine]
+    if not mine: rows.append(dict(method='this package', source='no run found', **{c: Stat(float('nan'), n=0) for c in names}))
     return rows
 
 # %% ../nbs/12_reports.ipynb #bdf3754c
@@ -681,7 +700,7 @@ def plot_roc_curves(curves: dict, title: str = 'Noisy-label detection'):
 # %% ../nbs/12_reports.ipynb #ebcdf02e
 _CLIP_COLOURS = ('tab:red', 'tab:blue', 'tab:green', 'tab:purple', 'tab:orange', 'tab:brown', 'tab:pink', 'tab:olive')
 
-def plot_resampling_example(frames, frame_probs, key_positions, clip_frame_indices, classes=CLASSES, prob_positions=None,
+def plot_resampling_example(frames, frame_probs, key_positions, clip_frame_indices, classes=None, prob_positions=None,
                             key_segment=None, title: str = '', per_row: int = 16):
     "Frames (T,3,H,W uint8) with the chosen clips outlined, and the per-frame class probabilities under them."
     from matplotlib.figure import Figure
@@ -708,7 +727,8 @@ def plot_resampling_example(frames, frame_probs, key_positions, clip_frame_indic
     ax = fig.add_subplot(gs[rows, :])
     if key_segment is not None:
         ax.axvspan(key_segment[0] - 0.5, key_segment[1] + 0.5, color='0.85', label='key segment (ground truth)')
-    for c, name in enumerate(classes): ax.plot(x, probs[:, c], marker='.', label=name)
+    from rdfer.metrics import _class_names
+    for c, name in enumerate(_class_names(classes, probs.shape[1])): ax.plot(x, probs[:, c], marker='.', label=name)
     for k, p in enumerate(keys): ax.axvline(p, color=_CLIP_COLOURS[k % 8], ls='--', lw=1.5, label=f'clip {k + 1} centre')
     ax.set_xlim(-0.5, T - 0.5); ax.set_ylim(0, 1); ax.set_xlabel('frame (of the T sampled frames)'); ax.set_ylabel('probability')
     ax.legend(fontsize=7, ncol=2, loc='center left', bbox_to_anchor=(1.0, 0.5))
@@ -732,7 +752,8 @@ def resampling_example(run: Run, video_id: str | None = None) -> dict:
     from rdfer.sampling import VideoClipDataset
     from rdfer.model import synopsis_frame_indices
     d, root = run.section('data'), data_root(run)
-    items = load_split('dfew' if run.dataset == 'synth' else run.dataset, root, 'test', fold=run.fold, media=d.get('media', 'auto'))
+    items = load_split('dfew' if run.dataset == 'synth' else run.dataset, root, 'test', fold=run.fold, media=d.get('media', 'auto'),
+                       folder=d.get('folder') or None, classes=d.get('classes') or None, annotations=d.get('annotations') or None)
     meta = {}
     if (root / 'synth_meta.csv').exists():
         meta = {r['video_id']: r for r in read_csv(root / 'synth_meta.csv')}
@@ -754,20 +775,21 @@ def resampling_example(run: Run, video_id: str | None = None) -> dict:
     if m and m.get('key_start', '') != '':     # the ground-truth key segment, in sampled-frame positions
         inside = np.flatnonzero((idx >= int(m['key_start'])) & (idx <= int(m['key_end'])))
         if len(inside): seg = (int(inside[0]), int(inside[-1]))
-    return dict(video_id=video_id, label=CLASSES[items[index].label], pred=CLASSES[int(out.logits[0].argmax())], frames=frames,
+    classes = run.classes
+    return dict(video_id=video_id, label=classes[items[index].label], pred=classes[int(out.logits[0].argmax())], classes=classes, frames=frames,
                 frame_probs=probs, prob_positions=positions, key_positions=out.key_positions[0].numpy(),
                 clip_frame_indices=out.clip_frame_indices[0].numpy(), key_segment=seg, frame_indices=idx,
                 nontarget=(m or {}).get('nontarget_segments', ''))
 
 # %% ../nbs/12_reports.ipynb #399773f6
-def plot_confusion_grid(confusions: dict, title: str = ''):
-    "One row-normalised confusion matrix per entry of `confusions` (name -> counts C x C)."
+def plot_confusion_grid(confusions: dict, title: str = '', classes=None):
+    "One row-normalised confusion matrix per entry of `confusions` (name -> counts C x C); `classes` names the rows and columns."
     from matplotlib.figure import Figure
     from rdfer.metrics import plot_confusion
     n = max(1, len(confusions))
     fig = Figure(figsize=(5.2 * n, 4.8), layout='constrained')
     axes = fig.subplots(1, n, squeeze=False)[0]
-    for ax, (name, cm) in zip(axes, confusions.items()): plot_confusion(cm, ax=ax, title=name)
+    for ax, (name, cm) in zip(axes, confusions.items()): plot_confusion(cm, ax=ax, title=name, classes=classes)
     if title: fig.suptitle(title)
     return fig
 

@@ -13,7 +13,8 @@ import torch.distributed as dist
 from .core import CLASSES, DataError, atomic_write_json, seed_everything
 from .metrics import classification_metrics
 from .sampling import batch_video
-from .config import DataConfig, RunConfig, RUN_PARAMS, check_loader_memory, resolve_config, check_config, config_from_params, train_parser
+from .config import (DataConfig, RunConfig, RUN_PARAMS, check_loader_memory, resolve_config, check_config, config_from_params, train_parser,
+                          data_classes, at_added_default, ADDED_OPTIONS)
 from .processes import Processes, setup_processes, close_processes, gather_objects
 from .runs import (CONFIG, ENVIRONMENT, METRICS, PREDICTIONS, AGREEMENT, FINAL, RECORDS, TENSORBOARD, records_path, epoch_records, checkpoints,
                         checkpoint_path, read_checkpoint, write_csv, read_csv, read_agreement_rows, save_checkpoint, load_last_checkpoint, set_rng_state,
@@ -68,7 +69,8 @@ def build_loaders(cfg: RunConfig, root: Path, procs: Processes, views: int = 1):
     from rdfer.data import load_split
     from rdfer.sampling import VideoClipDataset, clip_pipeline, make_loader, hold_frames
     d = cfg.data
-    kw = dict(fold=d.fold, media=d.media, **({'annotations': d.annotations} if d.annotations else {}))
+    kw = dict(fold=d.fold, media=d.media, **({'annotations': d.annotations} if d.annotations else {}),
+              **({'folder': d.folder} if d.folder else {}), **({'classes': d.classes} if d.classes else {}))
     train_items = load_split('dfew' if d.dataset == 'synth' else d.dataset, root, 'train', **kw)
     test_items = load_split('dfew' if d.dataset == 'synth' else d.dataset, root, 'test', **kw)
     from rdfer.cache import use_cache
@@ -242,7 +244,8 @@ _VOLATILE = {('train', 'resume'), ('train', 'device'), ('data', 'workers'), ('tr
 
 def _identity(d: dict) -> dict:
     "The options of a config dict that define its run (not where the data lies, nor how fast the run goes)."
-    return {s: {k: v for k, v in d.get(s, {}).items() if (s, k) not in _VOLATILE} for s in ('data', 'model', 'strategy', 'train')}
+    return {s: {k: v for k, v in d.get(s, {}).items() if (s, k) not in _VOLATILE and not at_added_default(s, k, v)}
+            for s in ('data', 'model', 'strategy', 'train')}
 
 def _digest(obj) -> str: return hashlib.sha256(json.dumps(obj, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -292,8 +295,9 @@ def _check_run_dir(cfg: RunConfig, run_dir: Path, main: bool) -> dict | None:
     return None
 
 def _config_differences(a: dict, b: dict) -> list[str]:
-    return [f'{s}.{k}: {a[s].get(k)!r} != {b.get(s, {}).get(k)!r}' for s in a for k in a[s]
-            if (s, k) not in _VOLATILE and a[s].get(k) != b.get(s, {}).get(k)]
+    "The options of config dict `a` that differ from `b` (an option added later and missing from `b` reads as its old default)."
+    old = lambda s, k: b.get(s, {}).get(k, ADDED_OPTIONS.get((s, k)))
+    return [f'{s}.{k}: {a[s].get(k)!r} != {old(s, k)!r}' for s in a for k in a[s] if (s, k) not in _VOLATILE and a[s].get(k) != old(s, k)]
 
 # %% ../nbs/07_train.ipynb #6522c6a6
 def _param_groups(model, weight_decay: float):
@@ -301,8 +305,8 @@ def _param_groups(model, weight_decay: float):
     rest = [p for p in model.parameters() if p.requires_grad and p.dim() <= 1]
     return [dict(params=decay, weight_decay=weight_decay), dict(params=rest, weight_decay=0.0)]
 
-def _summary(ev: dict, epoch: int) -> dict:
-    m = classification_metrics(ev['label'], np.argmax(ev['probs'], 1) if ev['probs'] else [])
+def _summary(ev: dict, epoch: int, num_classes: int) -> dict:
+    m = classification_metrics(ev['label'], np.argmax(ev['probs'], 1) if ev['probs'] else [], num_classes)
     return dict(epoch=epoch, **m)
 
 # %% ../nbs/07_train.ipynb #8a7f31d7
@@ -311,8 +315,8 @@ def _epoch_rows(run_dir: Path, epoch: int) -> list[dict]:
     path = records_path(run_dir, epoch)
     return read_agreement_rows(path) if path.exists() else []
 
-def _write_final(run_dir: Path, ev: dict, final: dict) -> None:
-    preds = [dict(video_id=v, label=CLASSES[y], pred=CLASSES[int(np.argmax(p))], **{f'prob_{c}': round(q, 6) for c, q in zip(CLASSES, p)})
+def _write_final(run_dir: Path, ev: dict, final: dict, classes: tuple) -> None:
+    preds = [dict(video_id=v, label=classes[y], pred=classes[int(np.argmax(p))], **{f'prob_{c}': round(q, 6) for c, q in zip(classes, p)})
              for v, y, p in zip(ev['video_id'], ev['label'], ev['probs'])]
     write_csv(run_dir / PREDICTIONS, preds)
     parts = epoch_records(run_dir)
@@ -349,6 +353,7 @@ def _train(cfg: RunConfig, run_dir: Path, procs: Processes, progress: bool, on_e
     root = prepare_data_root(cfg.data, procs.is_main)
     if procs.distributed: dist.barrier()
     truth = ground_truth(root)
+    classes = data_classes(cfg.data)              # the model's head has as many outputs (check_config)
     model = build_model(cfg.model).to(procs.device)
     if procs.device.type == 'cuda' and cfg.train.channels_last:
         from rdfer.encoders import to_channels_last
@@ -388,7 +393,7 @@ def _train(cfg: RunConfig, run_dir: Path, procs: Processes, progress: bool, on_e
         skipped = [s for part in gather_objects(stats['skipped'], procs) for s in part]
         strategy.end_epoch(epoch, rows=rows)     # the whole epoch's records, from every process
         ev = evaluate(net, test_dl, cfg, procs)
-        summary = _summary(ev, epoch)
+        summary = _summary(ev, epoch, len(classes))
         row = dict(epoch=epoch, train_loss=round(float(np.mean([s for s in gather_objects(stats['loss'], procs)])), 6),
                    lr=schedule(epoch, steps - 1), uar=round(summary['uar'], 4), war=round(summary['war'], 4),
                    epoch_time_s=round(stats['seconds'], 3), videos_per_s=round(len(rows) / max(stats['seconds'], 1e-9), 3),
@@ -406,13 +411,13 @@ def _train(cfg: RunConfig, run_dir: Path, procs: Processes, progress: bool, on_e
             if tb is not None: tb.epoch_end(epoch, row, rows)
             save_checkpoint(run_dir, epoch, dict(model=model.state_dict(), config=cfg.to_dict(), optimizer=optimizer.state_dict(),
                                                  strategy=strategy.state_dict(), history=history, best=best,
-                                                 last=summary), t.keep_checkpoints, t.keep_epochs)
+                                                 last=summary, classes=list(classes)), t.keep_checkpoints, t.keep_epochs)
         if procs.distributed: dist.barrier()
     if ev is None: ev = evaluate(net, test_dl, cfg, procs)
-    final = dict(last=_summary(ev, t.epochs), best=best, epochs=t.epochs, run_dir=str(run_dir))
+    final = dict(last=_summary(ev, t.epochs, len(classes)), best=best, epochs=t.epochs, classes=list(classes), run_dir=str(run_dir))
     nd = noise_detection(_epoch_rows(run_dir, t.epochs), truth) if procs.is_main else None
     if nd: final['noise_detection'] = nd
-    if procs.is_main: _write_final(run_dir, ev, final)
+    if procs.is_main: _write_final(run_dir, ev, final, classes)
     if tb is not None: tb.close()
     if procs.distributed: dist.barrier()
     return final
@@ -444,7 +449,8 @@ def warm_start(cfg: RunConfig, run_dir: Path) -> int:
         history.append(row | _decided(rows, truth))
     atomic_write_json(run_dir / CONFIG, _run_record(cfg)); write_csv(run_dir / METRICS, history)
     save_checkpoint(run_dir, w, dict(model=ckpt['model'], config=cfg.to_dict(), optimizer=ckpt['optimizer'], strategy=strategy.state_dict(),
-                                     history=history, best=ckpt['best'], last=ckpt['last']), cfg.train.keep_checkpoints, cfg.train.keep_epochs)
+                                     history=history, best=ckpt['best'], last=ckpt['last'], classes=list(data_classes(cfg.data))),
+                    cfg.train.keep_checkpoints, cfg.train.keep_epochs)
     print(f'[rdfer] {run_dir}: epochs 1-{w} taken over from plain CE in {src} (the warm-up trains exactly as CE)')
     return w
 

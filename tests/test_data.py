@@ -1,4 +1,4 @@
-"Data pipeline: dataset trees in the exact DFEW / FERV39K / generic layouts, broken ones included, through loaders and check-data."
+"Data pipeline: dataset trees in the exact DFEW (each media folder) / FERV39K / MAFW / generic layouts, broken ones included, through loaders and check-data."
 import contextlib, io, os, re, shutil, subprocess, sys
 from pathlib import Path
 
@@ -8,7 +8,7 @@ import torch
 
 from rdfer.core import CLASSES, DataError
 from rdfer.data import VideoItem, check_data, check_data_command, load_split, open_reader
-from rdfer.testing import encoded_frame_numbers, make_dfew_tree, make_ferv39k_tree, make_generic_tree, write_frames, write_video
+from rdfer.testing import encoded_frame_numbers, make_dfew_tree, make_ferv39k_tree, make_generic_tree, make_mafw_tree, write_frames, write_video
 from rdfer.sampling import (SkipReport, VideoClipDataset, collate_clips, make_loader, multi_view_indices, segment_indices)
 
 REPO = Path(__file__).resolve().parents[1]
@@ -55,6 +55,62 @@ def test_16_frame_version_sorts_numerically(tmp_path):
     assert it.path == r/'Clip/clip_224x16f/00002'
     rd = open_reader(it)
     np.testing.assert_array_equal(encoded_frame_numbers(rd.read(range(16))), np.arange(16))
+
+
+DFEW_MEDIA = {'clip_224x224': dict(version='224x224'), 'clip_224x224_16f': dict(version='224x224_16f'), 'clip_224x16f': dict(version='224x16f'),
+              'clip_224x224_avi': dict(frames=False, videos=True, video_folder='clip_224x224_avi'),
+              'original': dict(frames=False, videos=True, video_folder='original', padded_video_names=False)}
+
+
+@pytest.mark.parametrize('folder', DFEW_MEDIA)
+def test_each_dfew_media_folder_alone_loads_and_checks(tmp_path, folder):
+    "A copy holding only one of DFEW's media folders: every fold loads from it, the frames come back in order, check-data passes and names it."
+    r = make_dfew_tree(tmp_path/'DFEW', n_clips=6, num_frames=16, **DFEW_MEDIA[folder])
+    media = 'video' if DFEW_MEDIA[folder].get('videos') else 'frames'
+    for fold in range(1, 6):
+        items = load_split('dfew', r, 'train', fold) + load_split('dfew', r, 'test', fold)
+        assert sorted(i.video_id for i in items) == [f'{k:05d}' for k in range(1, 7)]
+        assert {(i.path.parent, i.media) for i in items} == {(r/'Clip'/folder, media)}
+    np.testing.assert_array_equal(encoded_frame_numbers(open_reader(items[0]).read(range(16))), np.arange(16))
+    rc, out = run_check(['--dataset', 'dfew', '--root', str(r)])
+    assert rc == 0 and 'OK: no problems found' in out and f'media: Clip/{folder}/ (6 ' in out, out
+
+
+def test_16_frame_copy_through_the_rdfer_command(tmp_path):
+    "`rdfer check-data` (the installed command) on a copy that holds only Clip/clip_224x224_16f; `--folder` picks one of several."
+    r = make_dfew_tree(tmp_path/'DFEW', n_clips=5, num_frames=16, version='224x224_16f')
+    cmd = [str(Path(sys.executable).parent / 'rdfer'), 'check-data', '--dataset', 'dfew', '--root', str(r), '--fold', '1']
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0 and 'media: Clip/clip_224x224_16f/ (5 frame folders)' in p.stdout, p.stdout + p.stderr
+    make_dfew_tree(r, n_clips=5, num_frames=16)                         # the full-frame version beside it: preferred ...
+    assert run_check(['--dataset', 'dfew', '--root', str(r), '--fold', '1'])[1].count('media: Clip/clip_224x224/') == 1
+    rc, out = run_check(['--dataset', 'dfew', '--root', str(r), '--fold', '1', '--folder', 'clip_224x224_16f'])   # ... unless one is named
+    assert rc == 0 and 'media: Clip/clip_224x224_16f/' in out
+
+
+@pytest.mark.parametrize('kw, folder', [({}, 'data/frames'), (dict(frame_folder='faces'), 'data/faces'),
+                                        (dict(frame_folder=None, videos=True), 'data/clips'), (dict(split_dir='split'), 'data/frames')])
+def test_mafw_layouts_load_and_check(tmp_path, kw, folder):
+    "MAFW's frames, face crops or videos, and either name of its split folder: 5 folds of its eleven classes, check-data clean."
+    from rdfer.core import MAFW_CLASSES
+    m = make_mafw_tree(tmp_path/'MAFW', n_clips=22, num_frames=16, **kw)
+    for fold in range(1, 6):
+        tr, te = load_split('mafw', m, 'train', fold), load_split('mafw', m, 'test', fold)
+        assert len(tr) + len(te) == 22 and not {i.video_id for i in tr} & {i.video_id for i in te}
+    assert sorted({i.label for i in tr + te}) == list(range(len(MAFW_CLASSES)))
+    assert {i.path.parent for i in tr + te} == {m/folder}
+    rc, out = run_check(['--dataset', 'mafw', '--root', str(m)])
+    assert rc == 0 and f'media: {folder}/ (22 ' in out and 'Disappoi' in out, out
+
+
+def test_mafw_bad_rows_are_named(tmp_path):
+    m = make_mafw_tree(tmp_path/'MAFW', n_clips=11, num_frames=16)
+    f = m/'Train & Test Set/single/no_caption/set_2/test.txt'
+    f.write_text(f.read_text() + '00099.mp4 anger_disgust\n00098.mp4\n')
+    rc, out = run_check(['--dataset', 'mafw', '--root', str(m), '--fold', '2'])
+    assert rc == 1
+    assert "set_2/test.txt:3: unknown label 'anger_disgust'" in out and 'a compound label' in out
+    assert "set_2/test.txt:4: malformed row '00098.mp4'; expected <clip>.mp4 <label>" in out
 
 
 def test_long_video_seek_returns_the_right_frames(tmp_path):

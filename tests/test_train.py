@@ -148,3 +148,41 @@ def test_a_loader_too_large_for_memory_is_one_line(tmp_path, env):
     assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1, r.stderr[-2000:]
     assert 'GiB of clips in flight' in r.stderr and 'lower data.workers, train.batch_size' in r.stderr
     assert not (tmp_path / 'run').exists()                       # refused before anything was written
+
+
+@pytest.mark.parametrize('dataset, classes', [
+    ('mafw', ('Anger', 'Disgust', 'Fear', 'Happiness', 'Neutral', 'Sadness', 'Surprise', 'Contempt', 'Anxiety', 'Helplessness', 'Disappointment')),
+    ('generic', ('anger', 'boredom', 'calm', 'joy', 'tense'))])
+def test_tiny_run_has_the_datasets_classes(tmp_path, env, monkeypatch, dataset, classes):
+    """The tiny preset on a miniature MAFW tree (11 classes) and on a generic one (5 classes of its own): the model's head, the
+    predictions' probability columns, the per-class metrics, the checkpoint, `rdfer predict` and the per-class table all have that many."""
+    import torch
+    from rdfer.config import config_from_params
+    from rdfer.predict import load_model, predict_video
+    from rdfer.reports import find_runs, per_class_table
+    from rdfer.testing import make_generic_tree, make_mafw_tree
+    from rdfer.train import train
+    for k in ('RDFER_CACHE', 'RDFER_DATA', 'HOME'): monkeypatch.setenv(k, env[k])
+    root = (make_mafw_tree(tmp_path / 'MAFW', n_clips=22, num_frames=10) if dataset == 'mafw' else
+            make_generic_tree(tmp_path / 'data', n_clips=25, num_frames=10, media=('frames',), classes=('calm', 'tense', 'joy', 'anger', 'boredom')))
+    cfg = config_from_params(dataset, 'tiny', overrides={'data.root': str(root)}, out_dir=str(tmp_path / 'run'))
+    assert cfg.model.num_classes == len(classes)
+    fin = train(cfg, progress=False)
+    run = tmp_path / 'run'
+    assert fin['classes'] == list(classes) == final(run)['classes']
+    for which in ('last', 'best'):
+        assert len(fin[which]['per_class_recall']) == len(classes)
+        assert [len(r) for r in fin[which]['confusion']] == [len(classes)] * len(classes)
+    preds = list(csv.DictReader(open(run / 'predictions.csv')))
+    assert preds and list(preds[0]) == ['video_id', 'label', 'pred'] + [f'prob_{c}' for c in classes]
+    assert {p['label'] for p in preds} <= set(classes) and abs(sum(float(preds[0][f'prob_{c}']) for c in classes) - 1) < 1e-3
+    state = torch.load(sorted((run / 'checkpoints').glob('*.pt'))[-1], weights_only=True)
+    assert state['classes'] == list(classes)
+    assert {tuple(v.shape)[:1] for k, v in state['model'].items() if k.endswith('classifier.weight')} == {(len(classes),)}   # every head
+    model, rc = load_model(run)
+    from rdfer.data import frame_names
+    clip = next(p for p in sorted(root.rglob('*')) if p.is_dir() and frame_names(p))       # a clip's frame folder
+    res = predict_video(model, rc, clip)
+    assert list(res['probabilities']) == list(classes) and res['expression'] in classes
+    table = per_class_table(find_runs(run), dataset)
+    assert [k for k in table[-1] if k not in ('method', 'source')] == list(classes) and table[-1]['method'].startswith('this package')
