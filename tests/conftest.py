@@ -1,5 +1,5 @@
 "Fixtures shared by the test modules."
-import subprocess
+import subprocess, sys
 
 import pytest
 
@@ -18,3 +18,26 @@ def train_here(capsys, monkeypatch):
         out = capsys.readouterr()
         return subprocess.CompletedProcess(['python', '-m', 'rdfer.train', *args], rc, out.out, out.err)
     return run
+
+
+@pytest.fixture(scope='module')
+def env(tmp_path_factory):
+    "The environment of a test module's commands: its own benchmark cache, unbuffered output, one thread."
+    import os
+    return dict(os.environ, RDFER_CACHE=str(tmp_path_factory.mktemp('cache')), PYTHONUNBUFFERED='1', OMP_NUM_THREADS='1')
+
+
+RDFER = [sys.executable, '-c', 'import sys; from rdfer.cli import main; sys.exit(main())']
+
+
+def rdfer_train(*args, env, cwd=None, timeout=600):
+    "`python -m rdfer.train ARGS` in a process of its own."
+    return subprocess.run([sys.executable, '-m', 'rdfer.train', '--no-progress', *args], env=env, cwd=cwd,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def one_line(r) -> str:
+    "The error output of a failed command, which must be a single line."
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr[-3000:]
+    return lines[0]

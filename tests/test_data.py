@@ -8,7 +8,9 @@ import torch
 
 from rdfer.core import CLASSES, DataError
 from rdfer.data import VideoItem, check_data, check_data_command, load_split, open_reader
-from rdfer.testing import encoded_frame_numbers, make_dfew_tree, make_ferv39k_tree, make_generic_tree, make_mafw_tree, write_frames, write_video
+from rdfer.testing import _frame_array, encoded_frame_numbers, make_dfew_tree, make_ferv39k_tree, make_generic_tree, make_mafw_tree, write_frames, write_video
+from fractions import Fraction
+from conftest import RDFER, one_line, rdfer_train
 from rdfer.sampling import (SkipReport, VideoClipDataset, collate_clips, make_loader, multi_view_indices, segment_indices)
 
 REPO = Path(__file__).resolve().parents[1]
@@ -353,3 +355,115 @@ def test_check_data_full_decodes_every_frame(dfew):
     rep = check_data('dfew', dfew, fold=1, min_frames=8, full=True)
     assert sum('00004/' in str(e) for e in rep.problems) == 32 and len(rep.problems) == 35
     assert not any('header-checked' in n for n in rep.notes)
+
+
+# ---- an error in a loader worker is the same one line ---------------------------------------------------------
+
+def test_worker_errors_are_one_line(tmp_path, env):
+    tree = make_dfew_tree(tmp_path / 'DFEW', n_clips=10, num_frames=10)
+    for f in (tree / 'Clip/clip_224x224/00003').iterdir(): f.write_bytes(b'garbage')
+    lines = []
+    for workers in ('0', '2'):
+        r = rdfer_train('--dataset', 'dfew', '--preset', 'tiny', '--data-root', str(tree), '--workers', workers,
+                        '--out-dir', str(tmp_path / f'run{workers}'), env=env)
+        assert r.returncode == 1
+        lines.append(one_line(r))
+    assert lines[0] == lines[1] and '00003/' in lines[0] and 'corrupt or unreadable image' in lines[0], lines
+
+
+# ---- variable frame rate: the frames asked for ---------------------------------------------------------------
+
+def test_variable_frame_rate_video_gives_the_frames_asked(tmp_path):
+    import av
+    path, tb = tmp_path / 'vfr.mp4', Fraction(1, 120)          # 600 frames at 24 fps, then 600 at 30 fps
+    times = [Fraction(k, 24) for k in range(600)] + [Fraction(600, 24) + Fraction(k, 30) for k in range(600)]
+    with av.open(str(path), 'w') as c:
+        s = c.add_stream('libx264', rate=30); s.width = s.height = 32; s.pix_fmt = 'yuv420p'
+        s.options = {'qp': '0', 'preset': 'ultrafast'}; s.codec_context.time_base = tb
+        for i, t in enumerate(times):
+            f = av.VideoFrame.from_ndarray(_frame_array(i, 32, False), format='rgb24'); f.pts, f.time_base = int(t / tb), tb
+            for pkt in s.encode(f): c.mux(pkt)
+        for pkt in s.encode(): c.mux(pkt)
+    want = segment_indices(1200, 8, train=False)
+    assert want.tolist() == list(range(75, 1200, 150))
+    rd = open_reader(path)
+    np.testing.assert_array_equal(encoded_frame_numbers(rd.read(want)), want % 64)
+    for lo in range(64, 130, 3):                                 # reads that start past frame 64 seek
+        some = np.array([lo, lo + 500, 1150])
+        np.testing.assert_array_equal(encoded_frame_numbers(rd.read(some)), some % 64)
+
+
+# ---- nothing accepted silently ---------------------------------------------------------------------------------
+
+def test_dangling_symlink_and_mixed_sizes_are_reported(tmp_path):
+    tree = make_dfew_tree(tmp_path / 'DFEW', n_clips=5, num_frames=10)
+    clip = tree / 'Clip/clip_224x224'
+    (clip / '00001' / '00011.jpg').symlink_to(tmp_path / 'gone.jpg')
+    write_frames(clip / '00002', 1, size=48)                        # frame 1 of clip 2 is 48x48, the others 32x32
+    write_frames(clip / '00003', 10)
+    write_frames(clip / '00003', 6, size=40)                        # frames 1..6 of clip 3 are 40x40, 7..10 32x32
+    for full in (False, True):
+        msgs = [str(e) for e in check_data('dfew', tree, fold=1, min_frames=4, full=full).problems]
+        assert any(m.endswith('00001/00011.jpg: dangling symlink: its target is missing') or
+                   m.endswith('00001/00011.jpg: cannot read frame (No such file or directory)') for m in msgs), msgs
+        assert any('00002: frames of different sizes: 00001.jpg is 48x48' in m for m in msgs), msgs
+        assert any('00003: frames of different sizes' in m for m in msgs), msgs
+    assert open_reader(clip / '00001').num_frames == 11              # the link is a frame of the clip, not dropped
+
+
+def test_ferv39k_label_against_its_emotion_folder(tmp_path):
+    tree = make_ferv39k_tree(tmp_path, n_clips=10, num_frames=4)
+    p = tree / '4_setups/All_scenes/train_All.csv'
+    p.write_text(p.read_text().replace('Action/Sad/0002 Sad', 'Action/Sad/0002 Angry'))
+    msgs = [str(e) for e in check_data('ferv39k', tree, min_frames=4).problems]
+    assert msgs == [f"{p}:2: label 'Angry' disagrees with the Emotion folder of 'Action/Sad/0002'; expected Sad"]
+
+
+def test_zero_based_generic_labels_get_a_hint(tmp_path):
+    tree = make_generic_tree(tmp_path, n_clips=10, label_style='zero', media=('frames',))
+    msgs = [str(e) for e in check_data('generic', tree, min_frames=4).problems]
+    assert msgs and all('a label 0 suggests 0-based numbering' in m and 'label_base=0' in m for m in msgs)
+    assert check_data('generic', tree, min_frames=4, label_base=0).ok
+
+
+def test_dfew_columns_swapped(tmp_path):
+    tree = make_dfew_tree(tmp_path / 'DFEW', n_clips=12, num_frames=4)
+    p = tree / 'EmoLabel_DataSplit/test(single-labeled)/set_1.csv'
+    rows = [r.split(',') for r in p.read_text().splitlines()[1:]]     # 1,1 / 6,6 / 11,4
+    p.write_text('label,video_name\n' + ''.join(f'{b},{a}\n' for a, b in rows))
+    from rdfer.data import load_split
+    assert [(i.video_id, i.label) for i in load_split('dfew', tree, 'test', 1)] == [('00001', 0), ('00006', 5), ('00011', 3)]
+    p.write_text(''.join(f'{b},{a}\n' for a, b in rows))             # no header to say so
+    with pytest.raises(DataError, match="set_1.csv:3: unknown label '11'.*are the columns swapped"): load_split('dfew', tree, 'test', 1)
+
+
+# ---- short clips are normal ------------------------------------------------------------------------------------
+
+def test_short_clips_are_counted_not_failed(tmp_path):
+    tree = make_ferv39k_tree(tmp_path, n_clips=14, num_frames=lambda k: 9 + 3 * k)   # 12..51 frames, as FERV39K's 9-50
+    r = subprocess.run([*RDFER, 'check-data', '--dataset', 'ferv39k', '--root', str(tree)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout
+    assert '2 clip(s) shorter than 16 frames (the shortest: 12 frames, ' in r.stdout and 'OK: no problems found' in r.stdout
+
+
+def test_unreadable_clip_folder_is_one_line_and_skippable(tmp_path, monkeypatch):
+    from rdfer import data as D
+    from rdfer.sampling import VideoClipDataset, make_loader
+    tree = make_dfew_tree(tmp_path / 'DFEW', n_clips=10, num_frames=6)
+    locked, names = tree / 'Clip/clip_224x224/00003', D.frame_names
+    def frame_names(folder):            # as a folder without read permission behaves (the tests may run as root)
+        if Path(folder) == locked: raise PermissionError(13, 'Permission denied', str(folder))
+        return names(folder)
+    monkeypatch.setattr(D, 'frame_names', frame_names)
+    rep = check_data('dfew', tree, fold=1)
+    assert [str(e) for e in rep.problems] == [f'{locked}: cannot list the frame folder (Permission denied)']
+    items = D.load_split('dfew', tree, 'train', 1) + D.load_split('dfew', tree, 'test', 1)
+    k = [i for i, it in enumerate(items) if it.video_id == '00003'][0]
+    ds = VideoClipDataset(items, num_frames=4, size=32, on_error='skip')
+    assert ds[k]['skipped'] == ('00003', f'{locked}: cannot list the frame folder (Permission denied)')
+    ds.on_error = 'raise'
+    with pytest.raises(DataError, match='cannot list the frame folder'):
+        for _ in make_loader(ds, 4, workers=2): pass
+
+

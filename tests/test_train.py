@@ -2,6 +2,9 @@
 import csv, json, os, signal, subprocess, sys, time
 from pathlib import Path
 import pytest
+import torch
+
+from conftest import one_line, rdfer_train
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -186,3 +189,42 @@ def test_tiny_run_has_the_datasets_classes(tmp_path, env, monkeypatch, dataset, 
     assert list(res['probabilities']) == list(classes) and res['expression'] in classes
     table = per_class_table(find_runs(run), dataset)
     assert [k for k in table[-1] if k not in ('method', 'source')] == list(classes) and table[-1]['method'].startswith('this package')
+
+
+# ---- every option type- and range-checked before anything is written ------------------------------------------
+
+@pytest.mark.parametrize('args, msg', [
+    (['--set', 'train.lr=abc'], "train.lr must be a number; got 'abc' (str)"),
+    (['--set', 'epochs="2"'], "train.epochs must be an integer; got '2' (str)"),
+    (['--set', 'epochs=1.5'], 'train.epochs must be an integer; got 1.5 (float)'),
+    (['--set', 'data.size=0'], 'data.size must be at least 16 (pixels); got 0'),
+    (['--set', 'crop_scale=[2,1]'], 'data.crop_scale must be two numbers [low, high] with 0 < low <= high <= 1; got [2, 1]'),
+    (['--set', 'jitter=-1'], 'data.jitter must be 0 or more; got -1.0'),
+    (['--set', 'max_steps=-1'], 'train.max_steps must be 0 or more; got -1'),
+    (['--workers', '-1'], 'data.workers must be 0 or more; got -1'),
+    (['--lr', '-1'], 'train.lr must be greater than 0; got -1.0'),
+    (['--lr', 'nan'], 'train.lr must be a finite number; got nan'),
+    (['--set', 'train.resume=no'], "train.resume must be true or false; got 'no' (str)"),
+    (['--set', 'train.warmup_epochs=-5'], 'train.warmup_epochs must be 0 or more; got -5.0'),
+])
+def test_bad_options_one_line_before_anything_is_written(tmp_path, env, args, msg, train_here):
+    r = train_here('--preset', 'tiny', '--out-dir', str(tmp_path / 'x'), *args, env={'RDFER_CACHE': env['RDFER_CACHE']})
+    assert r.returncode == 2 and one_line(r).endswith(f'rdfer.train: {msg}')
+    assert not (tmp_path / 'x').exists()
+
+
+def test_cuda_without_a_gpu(tmp_path, env):
+    if torch.cuda.is_available(): pytest.skip('this machine has a GPU')
+    r = rdfer_train('--preset', 'tiny', '--out-dir', str(tmp_path / 'x'), '--device', 'cuda', env=env)
+    assert r.returncode == 2 and "train.device='cuda' but this machine has 0 CUDA device(s)" in one_line(r)
+    assert not (tmp_path / 'x').exists()
+
+
+def test_misspelt_notebook_parameter(tmp_path, env):
+    r = subprocess.run([str(BIN / 'papermill'), str(ROOT / 'nbs' / 'train.ipynb'), str(tmp_path / 'out.ipynb'), '-p', 'preset', 'tiny',
+                        '-p', 'epoch', '3', '-p', 'out_dir', str(tmp_path / 'run'), '--cwd', str(tmp_path)], env=env,
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode != 0 and "unknown notebook parameter(s) ['epoch']; allowed: ['batch_size', 'data_root'" in r.stderr
+    assert not (tmp_path / 'run').exists()
+
+

@@ -1,46 +1,26 @@
-"Issue 14, one test per finding: no code runs from a checkpoint, runs never mix, every bad input gets one clear line."
+"The run folder: no code runs from a checkpoint, one process per folder, resume by the data's content, damaged files and interrupted writes named in one line, reading a run back."
 import json, os, shutil, signal, stat, subprocess, sys, time
-from fractions import Fraction
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 
+from conftest import RDFER, one_line, rdfer_train
 from rdfer.core import DataError, atomic_write, atomic_write_json
-from rdfer.data import check_data, open_reader
-from rdfer.testing import _frame_array, encoded_frame_numbers, make_dfew_tree, make_ferv39k_tree, make_generic_tree, write_frames, write_video
-from rdfer.sampling import segment_indices
 from rdfer import train as T
 from rdfer.config import config_from_params
 from rdfer.runs import run_folder_lock
+from rdfer.testing import make_dfew_tree, write_video
 
 ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
-RDFER = [sys.executable, '-c', 'import sys; from rdfer.cli import main; sys.exit(main())']
-
-
-@pytest.fixture(scope='module')
-def env(tmp_path_factory):
-    return dict(os.environ, RDFER_CACHE=str(tmp_path_factory.mktemp('cache')), PYTHONUNBUFFERED='1', OMP_NUM_THREADS='1')
-
-
-def rdfer_train(*args, env, cwd=None, timeout=600):
-    return subprocess.run([sys.executable, '-m', 'rdfer.train', '--no-progress', *args], env=env, cwd=cwd,
-                          capture_output=True, text=True, timeout=timeout)
-
-
-def one_line(r) -> str:
-    "The error output of a failed command, which must be a single line."
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1, r.stderr[-3000:]
-    return lines[0]
 
 
 class Evil:
     "A pickle whose loading would create a marker file."
     def __init__(self, marker): self.marker = str(marker)
     def __reduce__(self): return (os.system, (f'touch {self.marker}',))
+
+
 
 
 @pytest.fixture(scope='module')
@@ -52,7 +32,7 @@ def tiny_run(tmp_path_factory, env):
     return tmp
 
 
-# ---- 1. loading a checkpoint runs no code ------------------------------------------------------------------------
+# ---- loading a checkpoint runs no code ------------------------------------------------------------------------
 
 def test_malicious_checkpoint_runs_nothing(tmp_path, env):
     marker = tmp_path / 'pwned'
@@ -77,7 +57,7 @@ def test_checkpoints_load_weights_only(tiny_run):
     assert {'model', 'optimizer', 'strategy', 'rng', 'history', 'config'} <= set(state)
 
 
-# ---- 2. one process per run folder; default names that do not collide ------------------------------------------
+# ---- one process per run folder; default names that do not collide ------------------------------------------
 
 def test_two_processes_never_share_a_run_folder(tmp_path, env):
     run = tmp_path / 'run'
@@ -103,7 +83,7 @@ def test_default_run_folders_differ_per_configuration(env, monkeypatch):
     assert T.default_run_dir(config_from_params('synth', 'tiny', workers=1)) == names[0]   # speed is not identity
 
 
-# ---- 3. resume: the data's content is the identity, not its location ---------------------------------------------
+# ---- resume: the data's content is the identity, not its location ---------------------------------------------
 
 def test_resume_after_the_data_moved(tmp_path, env):
     make_dfew_tree(tmp_path / 'data' / 'DFEW', n_clips=14, num_frames=10)
@@ -144,134 +124,7 @@ def test_a_run_that_failed_before_its_first_checkpoint_can_be_rerun(tmp_path, en
     assert fixed.returncode == 0, fixed.stderr[-3000:]
 
 
-# ---- 4. an error in a loader worker is the same one line ---------------------------------------------------------
-
-def test_worker_errors_are_one_line(tmp_path, env):
-    tree = make_dfew_tree(tmp_path / 'DFEW', n_clips=10, num_frames=10)
-    for f in (tree / 'Clip/clip_224x224/00003').iterdir(): f.write_bytes(b'garbage')
-    lines = []
-    for workers in ('0', '2'):
-        r = rdfer_train('--dataset', 'dfew', '--preset', 'tiny', '--data-root', str(tree), '--workers', workers,
-                        '--out-dir', str(tmp_path / f'run{workers}'), env=env)
-        assert r.returncode == 1
-        lines.append(one_line(r))
-    assert lines[0] == lines[1] and '00003/' in lines[0] and 'corrupt or unreadable image' in lines[0], lines
-
-
-# ---- 5. variable frame rate: the frames asked for ---------------------------------------------------------------
-
-def test_variable_frame_rate_video_gives_the_frames_asked(tmp_path):
-    import av
-    path, tb = tmp_path / 'vfr.mp4', Fraction(1, 120)          # 600 frames at 24 fps, then 600 at 30 fps
-    times = [Fraction(k, 24) for k in range(600)] + [Fraction(600, 24) + Fraction(k, 30) for k in range(600)]
-    with av.open(str(path), 'w') as c:
-        s = c.add_stream('libx264', rate=30); s.width = s.height = 32; s.pix_fmt = 'yuv420p'
-        s.options = {'qp': '0', 'preset': 'ultrafast'}; s.codec_context.time_base = tb
-        for i, t in enumerate(times):
-            f = av.VideoFrame.from_ndarray(_frame_array(i, 32, False), format='rgb24'); f.pts, f.time_base = int(t / tb), tb
-            for pkt in s.encode(f): c.mux(pkt)
-        for pkt in s.encode(): c.mux(pkt)
-    want = segment_indices(1200, 8, train=False)
-    assert want.tolist() == list(range(75, 1200, 150))
-    rd = open_reader(path)
-    np.testing.assert_array_equal(encoded_frame_numbers(rd.read(want)), want % 64)
-    for lo in range(64, 130, 3):                                 # reads that start past frame 64 seek
-        some = np.array([lo, lo + 500, 1150])
-        np.testing.assert_array_equal(encoded_frame_numbers(rd.read(some)), some % 64)
-
-
-# ---- 6. nothing accepted silently ---------------------------------------------------------------------------------
-
-def test_dangling_symlink_and_mixed_sizes_are_reported(tmp_path):
-    tree = make_dfew_tree(tmp_path / 'DFEW', n_clips=5, num_frames=10)
-    clip = tree / 'Clip/clip_224x224'
-    (clip / '00001' / '00011.jpg').symlink_to(tmp_path / 'gone.jpg')
-    write_frames(clip / '00002', 1, size=48)                        # frame 1 of clip 2 is 48x48, the others 32x32
-    write_frames(clip / '00003', 10)
-    write_frames(clip / '00003', 6, size=40)                        # frames 1..6 of clip 3 are 40x40, 7..10 32x32
-    for full in (False, True):
-        msgs = [str(e) for e in check_data('dfew', tree, fold=1, min_frames=4, full=full).problems]
-        assert any(m.endswith('00001/00011.jpg: dangling symlink: its target is missing') or
-                   m.endswith('00001/00011.jpg: cannot read frame (No such file or directory)') for m in msgs), msgs
-        assert any('00002: frames of different sizes: 00001.jpg is 48x48' in m for m in msgs), msgs
-        assert any('00003: frames of different sizes' in m for m in msgs), msgs
-    assert open_reader(clip / '00001').num_frames == 11              # the link is a frame of the clip, not dropped
-
-
-def test_ferv39k_label_against_its_emotion_folder(tmp_path):
-    tree = make_ferv39k_tree(tmp_path, n_clips=10, num_frames=4)
-    p = tree / '4_setups/All_scenes/train_All.csv'
-    p.write_text(p.read_text().replace('Action/Sad/0002 Sad', 'Action/Sad/0002 Angry'))
-    msgs = [str(e) for e in check_data('ferv39k', tree, min_frames=4).problems]
-    assert msgs == [f"{p}:2: label 'Angry' disagrees with the Emotion folder of 'Action/Sad/0002'; expected Sad"]
-
-
-def test_zero_based_generic_labels_get_a_hint(tmp_path):
-    tree = make_generic_tree(tmp_path, n_clips=10, label_style='zero', media=('frames',))
-    msgs = [str(e) for e in check_data('generic', tree, min_frames=4).problems]
-    assert msgs and all('a label 0 suggests 0-based numbering' in m and 'label_base=0' in m for m in msgs)
-    assert check_data('generic', tree, min_frames=4, label_base=0).ok
-
-
-def test_dfew_columns_swapped(tmp_path):
-    tree = make_dfew_tree(tmp_path / 'DFEW', n_clips=12, num_frames=4)
-    p = tree / 'EmoLabel_DataSplit/test(single-labeled)/set_1.csv'
-    rows = [r.split(',') for r in p.read_text().splitlines()[1:]]     # 1,1 / 6,6 / 11,4
-    p.write_text('label,video_name\n' + ''.join(f'{b},{a}\n' for a, b in rows))
-    from rdfer.data import load_split
-    assert [(i.video_id, i.label) for i in load_split('dfew', tree, 'test', 1)] == [('00001', 0), ('00006', 5), ('00011', 3)]
-    p.write_text(''.join(f'{b},{a}\n' for a, b in rows))             # no header to say so
-    with pytest.raises(DataError, match="set_1.csv:3: unknown label '11'.*are the columns swapped"): load_split('dfew', tree, 'test', 1)
-
-
-# ---- 7. short clips are normal ------------------------------------------------------------------------------------
-
-def test_short_clips_are_counted_not_failed(tmp_path):
-    tree = make_ferv39k_tree(tmp_path, n_clips=14, num_frames=lambda k: 9 + 3 * k)   # 12..51 frames, as FERV39K's 9-50
-    r = subprocess.run([*RDFER, 'check-data', '--dataset', 'ferv39k', '--root', str(tree)],
-                       capture_output=True, text=True, timeout=300)
-    assert r.returncode == 0, r.stdout
-    assert '2 clip(s) shorter than 16 frames (the shortest: 12 frames, ' in r.stdout and 'OK: no problems found' in r.stdout
-
-
-# ---- 8. every option type- and range-checked before anything is written ------------------------------------------
-
-@pytest.mark.parametrize('args, msg', [
-    (['--set', 'train.lr=abc'], "train.lr must be a number; got 'abc' (str)"),
-    (['--set', 'epochs="2"'], "train.epochs must be an integer; got '2' (str)"),
-    (['--set', 'epochs=1.5'], 'train.epochs must be an integer; got 1.5 (float)'),
-    (['--set', 'data.size=0'], 'data.size must be at least 16 (pixels); got 0'),
-    (['--set', 'crop_scale=[2,1]'], 'data.crop_scale must be two numbers [low, high] with 0 < low <= high <= 1; got [2, 1]'),
-    (['--set', 'jitter=-1'], 'data.jitter must be 0 or more; got -1.0'),
-    (['--set', 'max_steps=-1'], 'train.max_steps must be 0 or more; got -1'),
-    (['--workers', '-1'], 'data.workers must be 0 or more; got -1'),
-    (['--lr', '-1'], 'train.lr must be greater than 0; got -1.0'),
-    (['--lr', 'nan'], 'train.lr must be a finite number; got nan'),
-    (['--set', 'train.resume=no'], "train.resume must be true or false; got 'no' (str)"),
-    (['--set', 'train.warmup_epochs=-5'], 'train.warmup_epochs must be 0 or more; got -5.0'),
-])
-def test_bad_options_one_line_before_anything_is_written(tmp_path, env, args, msg, train_here):
-    r = train_here('--preset', 'tiny', '--out-dir', str(tmp_path / 'x'), *args, env={'RDFER_CACHE': env['RDFER_CACHE']})
-    assert r.returncode == 2 and one_line(r).endswith(f'rdfer.train: {msg}')
-    assert not (tmp_path / 'x').exists()
-
-
-def test_cuda_without_a_gpu(tmp_path, env):
-    if torch.cuda.is_available(): pytest.skip('this machine has a GPU')
-    r = rdfer_train('--preset', 'tiny', '--out-dir', str(tmp_path / 'x'), '--device', 'cuda', env=env)
-    assert r.returncode == 2 and "train.device='cuda' but this machine has 0 CUDA device(s)" in one_line(r)
-    assert not (tmp_path / 'x').exists()
-
-
-def test_misspelt_notebook_parameter(tmp_path, env):
-    r = subprocess.run([str(BIN / 'papermill'), str(ROOT / 'nbs' / 'train.ipynb'), str(tmp_path / 'out.ipynb'), '-p', 'preset', 'tiny',
-                        '-p', 'epoch', '3', '-p', 'out_dir', str(tmp_path / 'run'), '--cwd', str(tmp_path)], env=env,
-                       capture_output=True, text=True, timeout=600)
-    assert r.returncode != 0 and "unknown notebook parameter(s) ['epoch']; allowed: ['batch_size', 'data_root'" in r.stderr
-    assert not (tmp_path / 'run').exists()
-
-
-# ---- 9. smaller things --------------------------------------------------------------------------------------------
+# ---- smaller things --------------------------------------------------------------------------------------------
 
 def test_full_disk_names_the_file_and_leaves_no_temporary(tmp_path, monkeypatch):
     def full(fd): raise OSError(28, 'No space left on device')
@@ -305,7 +158,7 @@ def test_predict_plot_into_a_new_folder(tiny_run, env):
     assert r.returncode == 2 and "t.xyz: unknown image format '.xyz'" in one_line(r)
 
 
-# ---- issue 21: damaged run files, nested options ---------------------------------------------------------------
+# ---- damaged run files, nested options ---------------------------------------------------------------
 
 def test_damaged_run_files_are_one_line(tiny_run, env, tmp_path):
     args = ('--preset', 'tiny', '--resume', '--set', f'data.root={json.dumps(str(tiny_run / "bench"))}')
@@ -320,25 +173,6 @@ def test_damaged_run_files_are_one_line(tiny_run, env, tmp_path):
     r = rdfer_train(*args, '--out-dir', str(cut), env=env)
     assert r.returncode == 0 and json.loads((cut / 'final_metrics.json').read_text())['last'], r.stderr[-2000:]
 
-
-def test_unreadable_clip_folder_is_one_line_and_skippable(tmp_path, monkeypatch):
-    from rdfer import data as D
-    from rdfer.sampling import VideoClipDataset, make_loader
-    tree = make_dfew_tree(tmp_path / 'DFEW', n_clips=10, num_frames=6)
-    locked, names = tree / 'Clip/clip_224x224/00003', D.frame_names
-    def frame_names(folder):            # as a folder without read permission behaves (the tests may run as root)
-        if Path(folder) == locked: raise PermissionError(13, 'Permission denied', str(folder))
-        return names(folder)
-    monkeypatch.setattr(D, 'frame_names', frame_names)
-    rep = check_data('dfew', tree, fold=1)
-    assert [str(e) for e in rep.problems] == [f'{locked}: cannot list the frame folder (Permission denied)']
-    items = D.load_split('dfew', tree, 'train', 1) + D.load_split('dfew', tree, 'test', 1)
-    k = [i for i, it in enumerate(items) if it.video_id == '00003'][0]
-    ds = VideoClipDataset(items, num_frames=4, size=32, on_error='skip')
-    assert ds[k]['skipped'] == ('00003', f'{locked}: cannot list the frame folder (Permission denied)')
-    ds.on_error = 'raise'
-    with pytest.raises(DataError, match='cannot list the frame folder'):
-        for _ in make_loader(ds, 4, workers=2): pass
 
 
 def test_a_dead_owners_lock_held_by_its_workers_waits_not_refuses(tmp_path):
