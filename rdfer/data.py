@@ -15,10 +15,10 @@ from .core import CLASSES, NUM_CLASSES, MAFW_CLASSES, DATASET_CLASSES, DataError
 
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'VIDEO_EXTS', 'MEDIA', 'DFEW_FRAME_DIRS', 'DFEW_VIDEO_DIRS', 'MAFW_SPLIT_DIRS', 'MAFW_FRAME_DIRS',
-           'MAFW_VIDEO_DIRS', 'DATASETS', 'FOLDED', 'DATA_FOLDERS', 'DEFAULT_DATA_HOME', 'SEEK_MIN_FRAMES', 'VideoItem',
-           'frame_names', 'frame_files', 'generic_classes', 'dataset_classes', 'load_split', 'split_files',
-           'find_data_root', 'FrameFolderReader', 'upright', 'VideoReader', 'open_reader', 'check_clip', 'CheckReport',
-           'check_data', 'check_data_command']
+           'MAFW_VIDEO_DIRS', 'DATASETS', 'FOLDED', 'DATA_FOLDERS', 'DEFAULT_DATA_HOME', 'SEEK_MIN_FRAMES',
+           'CHECK_CHUNK', 'VideoItem', 'frame_names', 'frame_files', 'generic_classes', 'dataset_classes', 'load_split',
+           'split_files', 'find_data_root', 'FrameFolderReader', 'upright', 'VideoReader', 'open_reader', 'check_clip',
+           'CheckReport', 'check_data', 'check_data_command']
 
 # %% ../nbs/01_data.ipynb #52fc8967
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png')
@@ -43,7 +43,11 @@ def _frame_key(name: str):
 def frame_names(folder) -> list[str]:
     "The names of the image files in a frame folder, sorted numerically by the digits in them."
     with os.scandir(folder) as entries:   # scandir knows the entry types: no stat per frame
-        names = [e.name for e in entries if os.path.splitext(e.name)[1].lower() in IMAGE_EXTS and (e.is_file() or (e.is_symlink() and not e.is_dir()))]
+        names = [n for e in entries if (n := e.name).lower().endswith(IMAGE_EXTS) and (n[0] != '.' or os.path.splitext(n)[1])
+                 and (e.is_file() or (e.is_symlink() and not e.is_dir()))]
+    stems = [n[:n.rfind('.')] for n in names]
+    if all(s.isascii() and s.isdigit() for s in stems):     # the usual names (00001.jpg, 1.jpg): the same order, without the regex
+        return [n for _, n in sorted(zip(map(int, stems), names))]
     return sorted(names, key=_frame_key)
 
 def frame_files(folder) -> list[Path]:
@@ -507,15 +511,17 @@ def open_reader(item_or_path):
 # %% ../nbs/01_data.ipynb #ff88b399
 _PNG_SIG = b'\x89PNG\r\n\x1a\n'
 
-def _header_ok(p: Path) -> str | None:
-    "None when the image file looks complete, else what is wrong (reads the first and last bytes only)."
+def _header_ok(p: str) -> str | None:
+    "None when the image file `p` looks complete, else what is wrong (reads the first and last bytes only: four system calls)."
     try:
-        size = p.stat().st_size
-        if size == 0: return 'empty image file (0 bytes)'
-        with open(p, 'rb') as f:
-            head = f.read(8); f.seek(max(0, size - 2)); tail = f.read(2)
-    except OSError as e: return 'dangling symlink: its target is missing' if p.is_symlink() and not p.exists() else f'cannot read frame ({e.strerror or e})'
-    if p.suffix.lower() == '.png': return None if head == _PNG_SIG else 'not a PNG file (bad signature)'
+        fd = os.open(p, os.O_RDONLY)
+        try:
+            size = os.fstat(fd).st_size
+            if size == 0: return 'empty image file (0 bytes)'
+            head, tail = os.pread(fd, 8, 0), os.pread(fd, 2, max(0, size - 2))
+        finally: os.close(fd)
+    except OSError as e: return 'dangling symlink: its target is missing' if os.path.islink(p) and not os.path.exists(p) else f'cannot read frame ({e.strerror or e})'
+    if p.lower().endswith('.png'): return None if head == _PNG_SIG else 'not a PNG file (bad signature)'
     if head[:2] != b'\xff\xd8': return 'not a JPEG file (bad header)'
     return None if tail == b'\xff\xd9' else 'truncated JPEG (no end marker)'
 
@@ -528,11 +534,17 @@ def check_clip(item: VideoItem, full: bool = False, lengths: dict | None = None)
     if lengths is not None: lengths[str(rd.path)] = n
     probe = set(range(n)) if full else {0, n // 2, n - 1}
     if isinstance(rd, FrameFolderReader):
-        for i in (range(n) if not full else []):
-            if i not in probe and (why := _header_ok(rd.file(i))): probs.append(DataError(rd.file(i), why))
-        for i in sorted(probe):
-            try: sizes.setdefault(tuple(_decode_images([rd.file(i)])[0].shape[1:]), rd.names[i])
-            except DataError as e: probs.append(e)
+        folder = f'{rd.path}{os.sep}'        # plain strings: a Path per frame cost more than the check itself
+        for i, name in (enumerate(rd.names) if not full else ()):
+            if i not in probe and (why := _header_ok(folder + name)): probs.append(DataError(folder + name, why))
+        files = [rd.file(i) for i in sorted(probe)]
+        try: decoded = list(zip(files, _decode_images(files)))            # the probes in one call; a bad one: each on its own, to name every bad file
+        except DataError:
+            decoded = []
+            for f in files:
+                try: decoded.append((f, _decode_images([f])[0]))
+                except DataError as e: probs.append(e)
+        for f, x in decoded: sizes.setdefault(tuple(x.shape[1:]), f.name)
         if len(sizes) > 1: probs.append(DataError(rd.path, 'frames of different sizes: ' + ', '.join(f'{f} is {w}x{h}' for (h, w), f in sizes.items())))
     else:
         try: rd.read(sorted(probe))
@@ -569,9 +581,27 @@ def _media_note(clips: dict, root) -> str:
     used = Counter((os.path.relpath(it.path.parent, root), it.media) for it in clips.values())
     return 'media: ' + ', '.join(f'{d}/ ({n} {"frame folders" if m == "frames" else "videos"})' for (d, m), n in sorted(used.items()))
 
+CHECK_CHUNK = 64          # clips per task of a check_data worker
+
+def _check_chunk(job: tuple) -> tuple[list, dict]:
+    items, full = job
+    probs, lengths = [], {}
+    for it in items: probs.extend(check_clip(it, full, lengths))
+    return probs, lengths
+
+def _check_clips(items: list, full: bool, workers: int | None):
+    "(problems, lengths) of chunks of clips, in order: in `workers` forked processes (default: up to 4 cores) when there are many clips."
+    workers = min(4, os.cpu_count() or 1) if workers is None else workers
+    jobs = [(items[i:i + CHECK_CHUNK], full) for i in range(0, len(items), CHECK_CHUNK)]
+    import multiprocessing as mp
+    if workers <= 1 or len(jobs) < 4 or 'fork' not in mp.get_all_start_methods():
+        yield from map(_check_chunk, jobs); return
+    with mp.get_context('fork').Pool(workers) as pool: yield from pool.imap(_check_chunk, jobs)
+
 def check_data(dataset: str, root, fold: int | None = None, min_frames: int = 16, annotations=None, media: str = 'auto',
-               full: bool = False, label_base: int = 1, folder: str | None = None, classes: Sequence[str] | None = None) -> CheckReport:
-    "Check a dataset tree and collect every problem (never stops at the first); `fold=None` checks all 5 folds of DFEW or MAFW."
+               full: bool = False, label_base: int = 1, folder: str | None = None, classes: Sequence[str] | None = None,
+               workers: int | None = None) -> CheckReport:
+    "Check a dataset tree and collect every problem (never stops at the first); `fold=None` checks all 5 folds of DFEW or MAFW; `workers` processes check the clips."
     rep, seen = CheckReport(dataset, str(root)), set()
     def note(e: DataError):
         if str(e) not in seen: seen.add(str(e)); rep.problems.append(e)     # a problem of the tree, met by every split: once
@@ -596,7 +626,7 @@ def check_data(dataset: str, root, fold: int | None = None, min_frames: int = 16
             rep.problems.append(DataError(ids['test'][vid].source.rsplit(':', 1)[0], f'video id {vid!r} is in both the train and the test split'
                                           f'{f" of fold {f}" if f else ""} (train row {ids["train"][vid].source})', int(ids['test'][vid].source.rsplit(':', 1)[1])))
     lengths = {}
-    for it in clips.values(): rep.problems.extend(check_clip(it, full, lengths))
+    for probs, n in _check_clips(list(clips.values()), full, workers): rep.problems.extend(probs); lengths.update(n)
     rep.clips_checked = len(clips)
     if dataset in FOLDED and clips: rep.notes.append(_media_note(clips, root))
     rep.short = sorted((n, p) for p, n in lengths.items() if n < min_frames)
@@ -618,6 +648,7 @@ def _check_parser() -> argparse.ArgumentParser:
     p.add_argument('--classes', help="generic: the class names in label order, comma-separated (default: read from the labels; DFEW's seven for DFEW names or numbers up to 7)")
     p.add_argument('--label-base', type=int, choices=(0, 1), default=1, help='generic: numeric labels count from 1 (default) or from 0')
     p.add_argument('--full', action='store_true', help='decode every frame (default: first, middle, last; header-check the rest)')
+    p.add_argument('--workers', type=int, default=None, help='processes that check the clips (default: up to 4 cores)')
     return p
 
 def check_data_command(argv: list[str]) -> int:
@@ -627,6 +658,6 @@ def check_data_command(argv: list[str]) -> int:
     try: root = a.root or find_data_root(a.dataset)   # a folder named is checked as it is (a wrong one is reported)
     except DataError as e: print(f'rdfer check-data: {e}', file=sys.stderr); return 2
     classes = [c for c in a.classes.split(',')] if a.classes else None
-    rep = check_data(a.dataset, root, a.fold, a.min_frames, a.annotations, a.media, a.full, a.label_base, a.folder, classes)
+    rep = check_data(a.dataset, root, a.fold, a.min_frames, a.annotations, a.media, a.full, a.label_base, a.folder, classes, workers=a.workers)
     print(rep.summary())
     return 0 if rep.ok else 1

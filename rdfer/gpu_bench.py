@@ -6,12 +6,13 @@
 from __future__ import annotations
 import argparse, json, os, shutil, signal, subprocess, sys, tempfile, time
 from pathlib import Path
+import numpy as np
 import torch
 from .core import atomic_write, atomic_write_json
 
 # %% auto #0
-__all__ = ['PARTS', 'STEP_CONFIGS', 'gpu_parser', 'resolve_args', 'step_benchmark', 'loader_benchmark', 'ddp_resume_check',
-           'benchmark_gpu']
+__all__ = ['PARTS', 'STEP_CONFIGS', 'LOOP_LOADERS', 'gpu_parser', 'resolve_args', 'step_benchmark', 'loader_benchmark',
+           'ddp_resume_check', 'benchmark_gpu']
 
 # %% ../nbs/11a_gpu_bench.ipynb #d23c28e6
 PARTS = ('ddp', 'loader', 'step')    # in this order: the compilations, the longest part, run last
@@ -31,10 +32,13 @@ def gpu_parser() -> argparse.ArgumentParser:
     g.add_argument('--encoder', default='resnet18'); g.add_argument('--steps', type=int, default=None, help='timed steps (default 8; 4 with --quick)')
     g.add_argument('--warmup', type=int, default=3); g.add_argument('--configs', default=None, help=f'of: {", ".join(STEP_CONFIGS)}')
     g.add_argument('--compile-timeout', type=float, default=150, help='seconds for one compiled configuration, compilation included')
-    g = p.add_argument_group('loader'); g.add_argument('--videos', type=int, default=None, help='synthetic videos (default 512; 192 with --quick)')
-    g.add_argument('--video-frames', type=int, default=64); g.add_argument('--video-size', type=int, default=112, help='rendered frame side (px)')
+    g = p.add_argument_group('loader'); g.add_argument('--every', type=int, default=None, help="every Nth clip of DFEW's real index (default 1: its real size; 4 with --quick)")
+    g.add_argument('--video-size', type=int, default=224, help='side of the JPEG frames (px; default 224, as DFEW)')
+    g.add_argument('--cache-clips', type=int, default=None, help='training clips put in the frame cache (default 2048; 512 with --quick)')
     g.add_argument('--workers', type=int, default=None, help='loader and build processes (default: all cores, at most 16)')
-    g.add_argument('--loader-batch', type=int, default=32); g.add_argument('--rounds', type=int, default=2)
+    g.add_argument('--loader-batch', type=int, default=32); g.add_argument('--loop-warmup', type=int, default=4, help='untimed steps per loader (at least 1)')
+    g.add_argument('--loop-steps', type=int, default=None, help='timed steps per loader (default 24; 12 with --quick)')
+    g.add_argument('--loop-preset', default='dfew', help="the preset whose network (with --encoder, --frames, --size) and strategy the loop trains (default dfew, the paper's; tiny: a check of the logic on the CPU)")
     g = p.add_argument_group('ddp'); g.add_argument('--ddp-preset', default='synth'); g.add_argument('--ddp-videos', type=int, default=140)
     g.add_argument('--ddp-timeout', type=float, default=240)
     return p
@@ -46,7 +50,9 @@ def resolve_args(argv: list[str] | None) -> argparse.Namespace:
     bad = sorted(set(a.parts) - set(PARTS))
     if bad: raise ValueError(f'unknown part(s) {bad}; allowed: {", ".join(PARTS)}')
     a.batch = a.batch or (32 if a.quick else 128); a.steps = a.steps or (4 if a.quick else 8)
-    a.videos = a.videos or (192 if a.quick else 512)
+    a.every, a.cache_clips = a.every or (4 if a.quick else 1), a.cache_clips or (512 if a.quick else 2048)
+    a.loop_steps = a.loop_steps or (12 if a.quick else 24)
+    if a.loop_warmup < 1: raise ValueError(f'--loop-warmup must be at least 1 (the timing starts at the end of a step); got {a.loop_warmup}')
     a.workers = a.workers or min(16, os.cpu_count() or 1)
     a.configs = [c.strip() for c in a.configs.split(',')] if a.configs else [c for c in STEP_CONFIGS if not (a.quick and c == 'compile')]
     bad = sorted(set(a.configs) - set(STEP_CONFIGS))
@@ -74,41 +80,90 @@ def step_benchmark(a: argparse.Namespace, deadline: float) -> dict:
     return dict(batch=a.batch, frames=a.frames, size=a.size, encoder=a.encoder, amp='bf16' if a.device != 'cpu' else 'off', configs=out)
 
 # %% ../nbs/11a_gpu_bench.ipynb #f55ebc7c
-def _loader_pass(loader, dataset, epoch: int, device: torch.device) -> tuple[int, float]:
-    "(videos, seconds) of one pass over `loader`, every batch copied to `device` and finished there as the training loop does."
-    from rdfer.sampling import batch_video
-    dataset.set_epoch(epoch)
-    t, n = time.perf_counter(), 0
-    for b in loader:
-        batch_video(b, device, dataset.finish, epoch); n += len(b['label'])
-    if device.type == 'cuda': torch.cuda.synchronize(device)
-    return n, time.perf_counter() - t
+LOOP_LOADERS = {'frames': ('frames', 'loader'), 'cache': ('cache', 'loader'),     # name: (source, finish_on)
+                'frames_device': ('frames', 'device'), 'cache_device': ('cache', 'device')}
 
-def loader_benchmark(a: argparse.Namespace, work: Path) -> dict:
-    "Render the synthetic benchmark (frames only), build its cache, and time the training loader over both."
-    from rdfer.synth import render_benchmark
-    from rdfer.cache import build_cache, cached_items, dataset_items
-    from rdfer.sampling import VideoClipDataset, make_loader, clip_pipeline
+class _Clock:
+    "A progress bar that only notes when each step ends (`train_one_epoch` updates it after every step, after `loss.item()` has synchronised)."
+    def __init__(self): self.ends = []
+    def update(self, n): self.ends.append(time.perf_counter())
+    def set_postfix(self, **kw): pass
+
+class _Waits:
+    "A loader that notes how long the loop waited for each batch."
+    def __init__(self, loader): self.loader, self.dataset, self.waits = loader, loader.dataset, []
+    def __iter__(self):
+        it = iter(self.loader)
+        while True:
+            t = time.perf_counter()
+            try: b = next(it)
+            except StopIteration: return
+            self.waits.append(time.perf_counter() - t); yield b
+
+class _Same:
+    "A 'loader' of one batch already on the device, `n` times: the step alone, as the loop runs it."
+    def __init__(self, batch, dataset, n): self.batch, self.dataset, self.n = batch, dataset, n
+    def __iter__(self): return iter([self.batch] * self.n)
+
+def _loop(model, strategy, loader, optimizer, cfg, procs, warmup: int) -> dict:
+    "Videos/s of `rdfer.train.train_one_epoch` over `loader` after `warmup` steps, and the share of that time spent waiting for batches."
+    from rdfer.train import train_one_epoch
+    clock, waits = _Clock(), _Waits(loader) if not isinstance(loader, _Same) else None
+    train_one_epoch(model, strategy, waits or loader, optimizer, lambda epoch, step: cfg.train.lr, 1, cfg, procs, clock)
+    ends, b = clock.ends, cfg.train.batch_size                 # ends[k]: the end of step k; timed: the steps after the warm-up's last
+    secs = ends[-1] - ends[warmup - 1]
+    res = dict(videos_per_s=(len(ends) - warmup) * b / secs, steps=len(ends) - warmup)
+    if waits: res['waiting'] = sum(waits.waits[warmup:len(ends)]) / secs
+    return res
+
+def loader_benchmark(a: argparse.Namespace, work: Path, deadline: float = float('inf')) -> dict:
+    "The whole training loop, loader by loader (JPEG frames or the frame cache; float clips, or uint8 finished on the GPU), beside the step alone, on a tree of DFEW's real size."
+    from rdfer.testing import make_realsize_tree, realsize_index
+    from rdfer.data import load_split
+    from rdfer.cache import build_cache, cached_items
+    from rdfer.sampling import VideoClipDataset, make_loader, clip_pipeline, batch_video
+    from rdfer.config import resolve_config
+    from rdfer.model import build_model
+    from rdfer.agreement import build_strategy
+    from rdfer.processes import Processes
     dev, t0 = torch.device(a.device), time.perf_counter()
-    root = render_benchmark(work / 'synth', a.videos, a.video_frames, a.video_size, media=('frames',), workers=a.workers)
-    render_s, t0 = time.perf_counter() - t0, time.perf_counter()
-    items = dataset_items('synth', root)
-    built = build_cache(items, work / 'cache', a.size, workers=a.workers, progress=False)
+    rows = realsize_index('dfew')[::a.every]
+    root = make_realsize_tree('dfew', work / 'dfew', rows, size=a.video_size)
+    items = load_split('dfew', root, 'train', 1)
+    tree_s, t0 = time.perf_counter() - t0, time.perf_counter()
+    subset = [items[i] for i in sorted(np.random.default_rng(0).permutation(len(items))[:a.cache_clips])]
+    built = build_cache(subset, work / 'cache', a.size, workers=a.workers, progress=False)
     build_s = time.perf_counter() - t0
-    cached, info = cached_items(items, work / 'cache', a.size)
-    res = dict(videos=len(items), video_frames=a.video_frames, video_size=a.video_size, T=a.frames, size=a.size, workers=a.workers,
-               batch=a.loader_batch, render_s=round(render_s, 1), cache_build_s=round(build_s, 1), cached=info['cached'],
-               cache_problems=built['problems'][:3])
-    for name, its, finish_on in (('frames', items, 'loader'), ('cache', cached, 'loader'), ('cache_device', cached, 'device')):
+    sources = dict(frames=items, cache=cached_items(subset, work / 'cache', a.size)[0])
+    steps = a.loop_warmup + a.loop_steps
+    cfg = resolve_config('dfew', a.loop_preset, {'data.root': str(root), 'model.encoder': a.encoder, 'model.num_frames': a.frames, 'model.synopsis_frames': min(16, a.frames),
+                                          'data.num_frames': a.frames, 'data.size': a.size, 'train.batch_size': a.loader_batch, 'train.max_steps': steps})
+    procs = Processes(device=dev)
+    model = build_model(cfg.model).to(dev)
+    if dev.type == 'cuda':
+        from rdfer.encoders import to_channels_last
+        model = to_channels_last(model)
+    strategy, optimizer = build_strategy(cfg.strategy), torch.optim.AdamW(model.parameters(), lr=cfg.train.lr)
+    res = dict(clips=len(rows), train_clips=len(items), frames=sum(r['frames'] for r in rows), video_size=a.video_size, T=a.frames, size=a.size,
+               workers=a.workers, batch=a.loader_batch, steps=a.loop_steps, tree_s=round(tree_s, 1), cache_clips=len(subset),
+               cache_build_s=round(build_s, 1), cached=built['built'], cache_problems=built['problems'][:3], loops={}, step_alone={})
+    for name, (src, finish_on) in LOOP_LOADERS.items():
+        if time.time() > deadline - 30: res['loops'][name] = dict(error='skipped: over the time budget'); continue
         tf, finish = clip_pipeline(True, a.size, finish_on=finish_on)
-        ds = VideoClipDataset(its, num_frames=a.frames, size=a.size, train=True, transform=tf, finish=finish)
-        dl = make_loader(ds, a.loader_batch, shuffle=True, workers=a.workers, pin_memory=dev.type == 'cuda')
-        passes = [_loader_pass(dl, ds, r, dev) for r in range(a.rounds + 1)][1:]
-        res[f'{name}_videos_per_s'] = max(n / s for n, s in passes)
+        ds = VideoClipDataset(sources[src], num_frames=a.frames, size=a.size, train=True, transform=tf, finish=finish, seed=cfg.train.seed)
+        ds.set_epoch(1)
+        shuffled = torch.utils.data.RandomSampler(ds, num_samples=(steps + 1) * a.loader_batch, generator=torch.Generator().manual_seed(0))  # enough batches
+        dl = make_loader(ds, a.loader_batch, sampler=shuffled, workers=a.workers, pin_memory=dev.type == 'cuda')
+        kind = 'uint8' if finish_on == 'device' else 'float'
+        if kind not in res['step_alone']:                    # the same step with its batch already on the device: what the loop would be with free data
+            b = next(iter(make_loader(ds, a.loader_batch, workers=0)))
+            b['video'] = b['video'].to(dev)
+            res['step_alone'][kind] = _loop(model, strategy, _Same(b, ds, steps), optimizer, cfg, procs, a.loop_warmup)
+        r = res['loops'][name] = _loop(model, strategy, dl, optimizer, cfg, procs, a.loop_warmup)
+        r['gpu_busy'] = r['videos_per_s'] / res['step_alone'][kind]['videos_per_s']
         del dl
-        print(f"[gpu] loader {name}: {res[f'{name}_videos_per_s']:.1f} videos/s", flush=True)
-    res['cache_vs_frames'] = res['cache_videos_per_s'] / res['frames_videos_per_s']
-    res['cache_device_vs_frames'] = res['cache_device_videos_per_s'] / res['frames_videos_per_s']
+        print(f"[gpu] loop {name}: {r['videos_per_s']:.1f} videos/s, {r['waiting']:.0%} of it waiting for batches, the step alone "
+              f"{res['step_alone'][kind]['videos_per_s']:.1f} videos/s", flush=True)
     return res
 
 # %% ../nbs/11a_gpu_bench.ipynb #03546c5e
@@ -183,10 +238,12 @@ def _table(res: dict) -> str:
             rows.append(f"  {n:<24}" + (f"{c['videos_per_s']:10.1f}{c['peak_mem_mb']:10.0f}{c['warmup_s']:11.1f}" if 'error' not in c else f"  {c['error']}"))
     ld = res.get('loader')
     if ld and 'error' not in ld:
-        rows.append(f"loader: {ld['videos']} synthetic videos x {ld['video_frames']} frames, T={ld['T']}, {ld['size']}px, {ld['workers']} workers, batch {ld['batch']}")
-        rows.append(f"  frames (JPEG) {ld['frames_videos_per_s']:.1f} videos/s, cache {ld['cache_videos_per_s']:.1f} videos/s "
-                    f"({ld['cache_vs_frames']:.2f}x), cache with colour and normalisation on the GPU {ld['cache_device_videos_per_s']:.1f} videos/s "
-                    f"({ld['cache_device_vs_frames']:.2f}x); cache built in {ld['cache_build_s']} s")
+        rows.append(f"loop (train_one_epoch) on DFEW's size ({ld['train_clips']:,} training clips, {ld['video_size']} px JPEGs; cache: {ld['cache_clips']} clips "
+                    f"built in {ld['cache_build_s']} s), T={ld['T']}, {ld['size']}px, batch {ld['batch']}, {ld['workers']} workers, {ld['steps']} timed steps")
+        rows.append(f"  {'loader':<16}{'videos/s':>10}{'GPU busy':>10}{'waiting':>9}")
+        for n, l in ld['loops'].items():
+            rows.append(f"  {n:<16}" + (f"{l['videos_per_s']:10.1f}{l['gpu_busy']:10.0%}{l['waiting']:9.0%}" if 'error' not in l else f"  {l['error']}"))
+        rows.append('  step alone (its batch on the device): ' + ', '.join(f"{k} {s['videos_per_s']:.1f} videos/s" for k, s in ld['step_alone'].items()))
     elif ld: rows.append(f"loader: {ld['error']}")
     dd = res.get('ddp')
     if dd: rows.append(f"ddp: torchrun nproc 1, backend {dd.get('backend')}, killed after epoch 1: {dd.get('killed_after_epoch_1')}, "
@@ -213,7 +270,7 @@ def benchmark_gpu(argv: list[str] | None = None) -> dict | int:
     try:
         for part in a.parts:
             if time.time() > deadline - 15: res[part] = dict(error='skipped: over the time budget'); continue
-            try: res[part] = {'step': lambda: step_benchmark(a, deadline), 'loader': lambda: loader_benchmark(a, work),
+            try: res[part] = {'step': lambda: step_benchmark(a, deadline), 'loader': lambda: loader_benchmark(a, work, deadline),
                               'ddp': lambda: ddp_resume_check(a, work, deadline)}[part]()
             except Exception as e: res[part] = dict(error=f'{type(e).__name__}: {e}'[:600])
             res['seconds'] = time.time() - t0

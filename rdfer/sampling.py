@@ -14,9 +14,10 @@ from .core import DataError
 from .data import VideoItem, open_reader
 
 # %% auto #0
-__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'FINISH_ON', 'GREY', 'segment_indices', 'multi_view_indices', 'clip_transform',
-           'ClipFinish', 'clip_pipeline', 'batch_video', 'cpu_rng', 'VideoClipDataset', 'collate_clips', 'ClipLoader',
-           'tune_malloc', 'make_loader', 'SkipReport', 'HeldReader', 'hold_frames']
+__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'FINISH_ON', 'GREY', 'PREFETCH', 'HOLD_SAMPLE', 'segment_indices',
+           'multi_view_indices', 'clip_transform', 'ClipFinish', 'clip_pipeline', 'batch_video', 'cpu_rng',
+           'VideoClipDataset', 'collate_clips', 'ClipLoader', 'tune_malloc', 'make_loader', 'SkipReport', 'HeldReader',
+           'hold_frames']
 
 # %% ../nbs/02_sampling.ipynb #67617e52
 def segment_indices(num_frames: int, T: int, train: bool, rng: np.random.Generator | None = None) -> np.ndarray:
@@ -191,14 +192,18 @@ def tune_malloc(threshold: int = 32 << 20) -> bool:
 
 def _worker_init(worker_id: int): tune_malloc()
 
+PREFETCH = 2      # batches each worker prepares ahead (what `rdfer.config.loader_memory` counts)
+
 def make_loader(dataset: Dataset, batch_size: int, shuffle: bool = False, workers: int = 0, seed: int = 0, drop_last: bool = False,
-                sampler=None, pin_memory: bool = False, fast_malloc: bool = True) -> DataLoader:
-    "A DataLoader of `collate_clips` batches; the shuffle order comes from `seed`, workers are persistent."
+                sampler=None, pin_memory: bool | None = None, fast_malloc: bool = True, prefetch: int = PREFETCH) -> DataLoader:
+    "A DataLoader of `collate_clips` batches; the shuffle order comes from `seed`, workers are persistent, batches pinned where CUDA is (default)."
     g = torch.Generator(); g.manual_seed(seed)
     if fast_malloc and workers == 0: tune_malloc()
+    pin = torch.cuda.is_available() if pin_memory is None else pin_memory
     return ClipLoader(dataset, batch_size=batch_size, shuffle=shuffle and sampler is None, sampler=sampler, num_workers=workers,
-                      collate_fn=collate_clips, pin_memory=pin_memory, drop_last=drop_last, generator=g,
-                      persistent_workers=workers > 0, worker_init_fn=_worker_init if fast_malloc and workers > 0 else None)
+                      collate_fn=collate_clips, pin_memory=pin, drop_last=drop_last, generator=g,
+                      persistent_workers=workers > 0, worker_init_fn=_worker_init if fast_malloc and workers > 0 else None,
+                      prefetch_factor=prefetch if workers > 0 else None)
 
 # %% ../nbs/02_sampling.ipynb #56c54f8d
 class SkipReport:
@@ -223,6 +228,7 @@ class HeldReader:
     def num_frames(self) -> int: return len(self.frames)
     def read(self, indices) -> torch.Tensor: return self.frames[torch.as_tensor(np.asarray(indices), dtype=torch.long)]
 
+HOLD_SAMPLE = 32       # videos opened first to see whether a large dataset is clearly over the budget
 _HELD: dict = {}       # (path, frames, mtime) -> uint8 frames as decoded: once per process
 
 def _held_key(item: VideoItem, rd) -> tuple:
@@ -234,13 +240,23 @@ def hold_frames(items: Sequence[VideoItem], size: int, budget_mb: float = 4096, 
     def opened(it):                        # a broken item is not held: the dataset reads it, and raises or skips as asked
         try: rd = open_reader(it); return rd, (0 if rd.num_frames == 0 else rd.read([0]).numel())   # one frame: its size
         except DataError: return None, 0
-    readers = [opened(it) for it in items]
-    need = sum(rd.num_frames * px for rd, px in readers if rd is not None) / 2**20    # exact, at the sources' own frame size
+    why = 'reading them from disk every epoch (raise data.hold_budget_mb, or build a decoded-frame cache)'
+    if len(items) > 4 * HOLD_SAMPLE:       # a large dataset: a sample first, refused at once when it is clearly over (twice the budget)
+        sample = [opened(it) for it in items[::len(items) // HOLD_SAMPLE][:HOLD_SAMPLE]]
+        guess = sum(rd.num_frames * px for rd, px in sample if rd is not None) / len(sample) * len(items) / 2**20
+        if guess > 2 * budget_mb:
+            log(f'[rdfer] {len(items)} videos need about {guess:.0f} MB decoded at their own frame size (from {len(sample)} of them), '
+                f'over the hold budget of {budget_mb:.0f} MB: {why}')
+            return None
+    readers, need = [], 0.0
+    for it in items:                       # exact, at the sources' own frame size; stops as soon as the budget is passed
+        rd, px = opened(it)
+        readers.append((rd, px)); need += (rd.num_frames * px if rd is not None else 0) / 2**20
+        if need > budget_mb:               # (a dataset of DFEW's size is refused after its first few hundred clips, not all 12,000)
+            log(f'[rdfer] {len(items)} videos need more than {need:.0f} MB decoded at their own frame size (the first {len(readers)} alone), '
+                f'over the hold budget of {budget_mb:.0f} MB: {why}')
+            return None
     if not any(rd is not None for rd, _ in readers): return None
-    if need > budget_mb:
-        log(f'[rdfer] {len(items)} videos need {need:.0f} MB decoded at their own frame size, over the hold budget of {budget_mb:.0f} MB: '
-            'reading them from disk every epoch (raise data.hold_budget_mb, or build a decoded-frame cache)')
-        return None
     held = []
     for it, (rd, _) in zip(items, readers):
         try:

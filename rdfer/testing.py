@@ -4,6 +4,7 @@
 
 # %% ../nbs/01a_testing.ipynb #607dbdc1
 from __future__ import annotations
+import gzip, math, os
 from pathlib import Path
 from typing import Callable, Sequence
 import numpy as np
@@ -11,9 +12,10 @@ import torch
 from .core import CLASSES, MAFW_CLASSES
 
 # %% auto #0
-__all__ = ['DFEW_VERSIONS', 'DFEW_VIDEO_FOLDERS', 'FERV39K_SCENES', 'frame_value', 'encoded_frame_numbers', 'write_frames',
-           'write_video', 'make_dfew_tree', 'make_ferv39k_tree', 'make_mafw_tree', 'make_generic_tree', 'example_run',
-           'smoke_runs', 'shared_smoke_runs', 'smoke_setup']
+__all__ = ['DFEW_VERSIONS', 'DFEW_VIDEO_FOLDERS', 'FERV39K_SCENES', 'REALSIZE_INDEX', 'MAX_LINKS', 'frame_value',
+           'encoded_frame_numbers', 'write_frames', 'write_video', 'make_dfew_tree', 'make_ferv39k_tree',
+           'make_mafw_tree', 'make_generic_tree', 'realsize_index', 'make_realsize_tree', 'example_run', 'smoke_runs',
+           'shared_smoke_runs', 'smoke_setup']
 
 # %% ../nbs/01a_testing.ipynb #c444e7c1
 def frame_value(i: int) -> int:
@@ -134,6 +136,59 @@ def make_generic_tree(root, n_clips: int = 10, num_frames: int | Callable[[int],
         lab = {'name': classes[k % C], 'one': k % C + 1, 'zero': k % C}[label_style]
         rows['test' if k % 5 == 4 else 'train'].append(f'{rel},{lab}')
     for split, lines in rows.items(): (root/f'{split}.csv').write_text('path,label\n' + '\n'.join(lines) + '\n')
+    return root
+
+# %% ../nbs/01a_testing.ipynb #e1c23604
+REALSIZE_INDEX = dict(dfew='dfew_index.tsv.gz', ferv39k='ferv39k_index.tsv.gz')
+MAX_LINKS = 60_000                       # hard links per source frame (ext4 allows 65,000 per file)
+
+def _index_folder() -> Path:
+    import rdfer
+    return Path(rdfer.__file__).resolve().parents[1] / 'tests' / 'data'
+
+def realsize_index(dataset: str, folder=None) -> list[dict]:
+    "Every clip of DFEW (clip, frames, label 0..6, test_fold) or FERV39K (clip, frames, label, split), from the vendored index in `tests/data`."
+    from rdfer.core import DataError
+    if dataset not in REALSIZE_INDEX: raise ValueError(f'dataset must be one of {", ".join(REALSIZE_INDEX)}, got {dataset!r}')
+    path = Path(folder or _index_folder()) / REALSIZE_INDEX[dataset]
+    try:
+        with gzip.open(path, 'rt') as f: head, *rows = f.read().splitlines()
+    except OSError as e: raise DataError(path, f'cannot read the real-size index ({e.strerror or e}); it ships in tests/data of a checkout of rdfer') from None
+    cols = head.split('\t')
+    out = [dict(zip(cols, r.split('\t'))) for r in rows]
+    for r in out:
+        r['frames'] = int(r['frames'])
+        if dataset == 'dfew': r['label'], r['test_fold'] = int(r['label']) - 1, int(r['test_fold'])   # written 1..7, as DFEW's CSVs
+        else: r['label'] = CLASSES.index(r['clip'].split('/')[1])                                     # FERV39K: the Emotion folder
+    return out
+
+def make_realsize_tree(dataset: str, root, index: list[dict] | None = None, size: int = 224, sources: int | None = None) -> Path:
+    "Write a DFEW or FERV39K tree with the clips, frame counts and splits of `index` (default: the whole real index); frames are hard links to a few JPEGs."
+    root, rows = Path(root), index if index is not None else realsize_index(dataset)
+    k = sources or max(4, math.ceil(sum(r['frames'] for r in rows) / MAX_LINKS))
+    src = write_frames(root / '.sources', k, size, texture=True)
+    srcs = [str(src / f'{i + 1:05d}.jpg') for i in range(k)]
+    base = root / ('Clip/clip_224x224' if dataset == 'dfew' else '2_ClipsforFaceCrop')
+    for d in {r['clip'].rpartition('/')[0] for r in rows}: (base / d).mkdir(parents=True, exist_ok=True)
+    names = [('{:05d}.jpg' if dataset == 'dfew' else '{:03d}.jpg').format(i + 1) for i in range(max((r['frames'] for r in rows), default=0))]
+    link, n, b = os.link, 0, str(base)
+    for r in rows:                                 # plain strings and os calls: about 10 us a frame
+        d = f'{b}/{r["clip"]}'; os.mkdir(d)
+        for name in names[:r['frames']]:
+            try: link(srcs[n % k], f'{d}/{name}')
+            except OSError:                        # no hard links on this filesystem (or the file's limit): symbolic ones
+                if link is os.symlink: raise
+                link = os.symlink; link(srcs[n % k], f'{d}/{name}')
+            n += 1
+    def write(p: Path, text: str): p.parent.mkdir(parents=True, exist_ok=True); p.write_text(text)
+    if dataset == 'dfew':
+        for f in range(1, 6):
+            for split in ('train', 'test'):
+                write(root / 'EmoLabel_DataSplit' / f'{split}(single-labeled)' / f'set_{f}.csv',
+                      'video_name,label\n' + ''.join(f'{int(r["clip"])},{r["label"] + 1}\n' for r in rows if (r['test_fold'] == f) == (split == 'test')))
+    else:
+        for split in ('train', 'test'):
+            write(root / '4_setups' / 'All_scenes' / f'{split}_All.csv', ''.join(f'{r["clip"]} {CLASSES[r["label"]]}\n' for r in rows if r['split'] == split))
     return root
 
 # %% ../nbs/01a_testing.ipynb #70c7a204

@@ -23,7 +23,8 @@ from .runs import (CONFIG, ENVIRONMENT, METRICS, PREDICTIONS, AGREEMENT, FINAL, 
 # %% auto #0
 __all__ = ['synth_root', 'prepare_data_root', 'data_fingerprint', 'lr_at', 'build_loaders', 'processor_model',
            'environment_record', 'NonFiniteLoss', 'train_one_epoch', 'evaluate', 'ground_truth', 'noise_detection',
-           'default_run_dir', 'TensorBoardLog', 'warm_start', 'train', 'train_command', 'plot_learning_curves']
+           'default_run_dir', 'TensorBoardLog', 'check_shared_run_dir', 'warm_start', 'train', 'train_command',
+           'plot_learning_curves']
 
 # %% ../nbs/07_train.ipynb #bb631088
 def synth_root(cfg: DataConfig) -> Path:
@@ -343,12 +344,23 @@ class TensorBoardLog:
         self.writer.flush()
     def close(self) -> None: self.writer.close()
 
+# %% ../nbs/07_train.ipynb #c2da0e46
+def check_shared_run_dir(run_dir: Path, epoch: int, procs: Processes) -> None:
+    "Stop every process at once, naming the folder, when they do not see the same last checkpoint (`epoch`, 0 for none) in `run_dir`."
+    if not procs.distributed: return
+    seen = gather_objects((epoch, platform.node()), procs)
+    if len({e for e, _ in seen}) > 1:
+        saw = ', '.join(f'rank {r} on {host}: {f"epoch {e}" if e else "no checkpoint"}' for r, (e, host) in enumerate(seen))
+        raise DataError(run_dir, f'the processes see different checkpoints in this folder ({saw}): on several machines out_dir must be '
+                                 'one folder that every node shares (the same path on shared storage)')
+
 # %% ../nbs/07_train.ipynb #684eb097
 def _train(cfg: RunConfig, run_dir: Path, procs: Processes, progress: bool, on_epoch=None) -> dict:
     from rdfer.model import build_model
     from rdfer.agreement import build_strategy
     saved = run_dir / CONFIG
     ckpt = load_last_checkpoint(run_dir) if cfg.train.resume else None
+    check_shared_run_dir(run_dir, ckpt['epoch'] if ckpt else 0, procs)
     seed_everything(cfg.train.seed)
     root = prepare_data_root(cfg.data, procs.is_main)
     if procs.distributed: dist.barrier()

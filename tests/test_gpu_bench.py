@@ -37,12 +37,14 @@ def test_step_and_loader_parts_run_without_av(no_av_env, tmp_path):
     "The CUDA-free logic of the check, on the CPU, with PyAV unimportable in every process."
     r = bench(['--device', 'cpu', '--parts', 'loader,step', '--out', str(tmp_path / 'out'), '--batch', '2', '--frames', '4',
                '--size', '16', '--encoder', 'small_cnn', '--steps', '1', '--warmup', '1', '--configs', 'eager,eager+channels_last',
-               '--videos', '8', '--video-frames', '6', '--video-size', '32', '--workers', '1', '--loader-batch', '4', '--rounds', '1'], no_av_env)
+               '--every', '1000', '--video-size', '32', '--cache-clips', '8', '--loop-preset', 'tiny', '--workers', '1', '--loader-batch', '4',
+               '--loop-warmup', '1', '--loop-steps', '1'], no_av_env)
     assert r.returncode == 0, r.stderr
     assert sorted(p.name for p in (tmp_path / 'out').iterdir()) == ['gpu_bench.json', 'gpu_bench.txt']   # no videos, no cache
     res = json.loads((tmp_path / 'out' / 'gpu_bench.json').read_text())
-    assert res['loader']['cached'] == 8 and res['loader']['cache_videos_per_s'] > 0, res
+    assert res['loader']['cached'] == 8 and res['loader']['train_clips'] == 8, res            # every 1000th clip of DFEW's real index
+    assert all(l['steps'] == 1 and l['videos_per_s'] > 0 for l in res['loader']['loops'].values()), res['loader']
     assert set(res['step']['configs']) == {'eager', 'eager+channels_last'}
     assert all('error' not in c for c in res['step']['configs'].values()), res['step']
     table = r.stdout[r.stdout.index('gpu check on cpu'):]          # the table is printed last
-    assert 'eager+channels_last' in table and 'frames (JPEG)' in table and 'cache' in table
+    assert 'eager+channels_last' in table and 'cache_device' in table and 'step alone' in table and 'GPU busy' in table

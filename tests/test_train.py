@@ -1,5 +1,5 @@
-"""End-to-end checks of the training engine: the CLI, kill-and-resume, DDP on the CPU, papermill, bad input."""
-import csv, json, os, signal, subprocess, sys, time
+"""End-to-end checks of the training engine: the CLI, kill-and-resume, DDP on the CPU (one machine, and two local "nodes"), papermill, bad input."""
+import csv, json, os, signal, socket, subprocess, sys, time
 from pathlib import Path
 import pytest
 import torch
@@ -76,6 +76,46 @@ def test_ddp_two_processes_match_one(tmp_path, env):
     la = [float(r['train_loss']) for r in metrics(tmp_path / 'one')]
     lb = [float(r['train_loss']) for r in metrics(tmp_path / 'two')]
     assert la == pytest.approx(lb, rel=1e-3, abs=1e-4)
+
+
+def two_nodes(out, env, *extra):
+    "Two torchrun agents on this machine as two nodes of one process each, meeting at a c10d rendezvous endpoint (gloo): their Popens."
+    with socket.socket() as s: s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]
+    cmd = [str(BIN / 'torchrun'), '--nnodes', '2', '--nproc_per_node', '1', '--rdzv_backend', 'c10d', '--rdzv_endpoint', f'localhost:{port}',
+           '--rdzv_id', f'rdfer-{port}', '-m', 'rdfer.train', '--preset', 'tiny', '--out-dir', str(out), '--no-progress', *extra]
+    return [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+
+
+def finished(nodes, what):
+    logs = [p.communicate(timeout=300)[0] for p in nodes]
+    assert all(p.returncode == 0 for p in nodes), f'{what}:\n' + '\n'.join(log[-2000:] for log in logs)
+    return logs
+
+
+def test_two_nodes_killed_and_resumed_match_an_uninterrupted_run(tmp_path, env):
+    """torchrun --nnodes 2: both nodes lost after epoch 1 (agents and training processes, SIGKILL), the same command again on both
+    resumes, and the run ends as one that was never stopped (here two processes on one node: the same world of two): the same metrics,
+    records, predictions and weights."""
+    import torch
+    from rdfer.gpu_bench import _kill_tree
+    extra, full, run = ['--epochs', '3'], tmp_path / 'full', tmp_path / 'killed'
+    one = subprocess.Popen([str(BIN / 'torchrun'), '--standalone', '--nproc_per_node', '2', '-m', 'rdfer.train', '--preset', 'tiny',
+                            '--out-dir', str(full), '--no-progress', *extra], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    finished([one], 'uninterrupted, one node')
+    nodes, deadline = two_nodes(run, env, *extra), time.time() + 300
+    while not (run / 'checkpoints' / 'epoch_001.pt').exists():
+        assert all(p.poll() is None for p in nodes) and time.time() < deadline, 'the run ended before it could be killed'
+        time.sleep(0.01)
+    for p in nodes: _kill_tree(p)                                       # both machines lost at once
+    for p in nodes: p.communicate()
+    assert not (run / 'checkpoints' / 'epoch_002.pt').exists() and not (run / 'final_metrics.json').exists()
+    logs = finished(two_nodes(run, env, *extra), 'resumed on two nodes')
+    assert any('resuming' in log and 'after epoch 1' in log for log in logs), logs
+    assert json.loads((run / 'environment.json').read_text())['world_size'] == 2
+    assert metrics(run) == metrics(full) and final(run)['last'] == final(full)['last']
+    for f in ('predictions.csv', 'agreement.csv'): assert (run / f).read_text() == (full / f).read_text(), f   # the records of every epoch
+    a, b = (torch.load(d / 'checkpoints' / 'epoch_003.pt', weights_only=True)['model'] for d in (run, full))
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)                                 # the same weights, bit for bit
 
 
 def test_bad_parameters_fail_before_work(tmp_path, env, train_here):
