@@ -351,6 +351,7 @@ def _loader_parser() -> argparse.ArgumentParser:
     p.add_argument('--frame-size', type=int, default=224); p.add_argument('--videos', type=int, default=32, help='videos timed per configuration')
     p.add_argument('--batches', type=int, default=3, help='batches timed per handover measurement')
     p.add_argument('--rates', default=','.join(map(str, STEP_RATES)), help='GPU step rates (videos/s) to size the workers for')
+    p.add_argument('--write', nargs='?', const='figures/bench_loader.md', help='also write the tables as Markdown (default figures/bench_loader.md; README shows it)')
     return p
 
 def benchmark_loader(argv: list[str] | None = None) -> dict:
@@ -376,22 +377,26 @@ def benchmark_loader(argv: list[str] | None = None) -> dict:
                     r['workers'] = {rate: int(np.ceil(rate * r['cpu_ms'] / 1e3)) for rate in rates}
                 by[f'handover/{kind}'] = _handover(ds, a.batch, a.batches)           # over the cache: the handover does not depend on the source
     finally: shutil.rmtree(tmp, ignore_errors=True)
-    top = max(rates)
-    print(f"loader: DFEW clips (every {a.every}th of the real index: {res['clips']} clips, {res['frames']:,} frames of {a.frame_size} px JPEG), "
+    top, lines = max(rates), []
+    lines.append(f"loader: DFEW clips (every {a.every}th of the real index: {res['clips']} clips, {res['frames']:,} frames of {a.frame_size} px JPEG), "
           f"clips of T frames at {a.size} px with the training transforms, batch {a.batch}")
-    print(f"\nper batch, from a worker to the main process (shared memory), and the main process's CPU to take it and copy it once (what the pin-memory thread does):")
-    print(f"| T | clips as | MB per batch | main-process ms per batch | at {top:.0f} videos/s: GB/s to copy | main-process cores |\n|---:|---|---:|---:|---:|---:|")
+    lines.append(f"\nper batch, from a worker to the main process (shared memory), and the main process's CPU to take it and copy it once (what the pin-memory thread does):")
+    lines.append(f"\n| T | clips as | MB per batch | main-process ms per batch | at {top:.0f} videos/s: GB/s to copy | main-process cores |\n|---:|---|---:|---:|---:|---:|")
     for T, by in res['T'].items():
         for kind in ('uint8', 'float'):
             h = by[f'handover/{kind}']
-            print(f"| {T} | {kind} | {h['bytes'] / 2**20:.1f} | {h['main_ms']:.1f} | {top * h['bytes'] / a.batch / 1e9:.2f} | {top / a.batch * h['main_ms'] / 1e3:.2f} |")
-    print(f"\nCPU per video in one worker (one thread: decode, crop, flip; + colour and normalisation for float clips), and the workers a GPU step rate needs:")
-    print('| T | source | clips as | CPU ms / video | ' + ' | '.join(f'workers for {r:.0f} videos/s' for r in rates) + ' |\n|---:|---|---|---:|' + '---:|' * len(rates))
+            lines.append(f"| {T} | {kind} | {h['bytes'] / 2**20:.1f} | {h['main_ms']:.1f} | {top * h['bytes'] / a.batch / 1e9:.2f} | {top / a.batch * h['main_ms'] / 1e3:.2f} |")
+    lines.append(f"\nCPU per video in one worker (one thread: decode, crop, flip; + colour and normalisation for float clips), and the workers a GPU step rate needs:")
+    lines.append('\n| T | source | clips as | CPU ms / video | ' + ' | '.join(f'workers for {r:.0f} videos/s' for r in rates) + ' |\n|---:|---|---|---:|' + '---:|' * len(rates))
     for T, by in res['T'].items():
         for k, r in by.items():
             if k.startswith('handover'): continue
             src, kind = k.split('/')
-            print(f"| {T} | {'JPEG frames' if src == 'frames' else 'frame cache'} | {kind} | {r['cpu_ms']:.1f} | " + ' | '.join(str(r['workers'][x]) for x in rates) + ' |')
+            lines.append(f"| {T} | {'JPEG frames' if src == 'frames' else 'frame cache'} | {kind} | {r['cpu_ms']:.1f} | " + ' | '.join(str(r['workers'][x]) for x in rates) + ' |')
+    print('\n'.join(lines))
+    if a.write:
+        from rdfer.core import atomic_write
+        atomic_write(a.write, '\n'.join(lines) + '\n'); print(f'[bench] wrote {a.write}')
     return res
 
 # %% ../nbs/11_bench.ipynb #411a5486
