@@ -11,7 +11,7 @@ from pathlib import Path
 # %% auto #0
 __all__ = ['NOISE_SETTINGS', 'HEADLINE', 'SEEDS', 'FOLD', 'NOISY', 'GRID', 'SOURCES', 'RENDERING2', 'QUICK_GRID', 'main_grid',
            'job_grid', 'notebooks_dir', 'run_notebook', 'RunsFailed', 'warm_starts', 'run_grid', 'source_tree',
-           'publish', 'run_main', 'job_record', 'main_command']
+           'job_files', 'publish', 'run_main', 'job_record', 'main_command']
 
 # %% ../nbs/09_pipeline.ipynb #e0c4e4e2
 NOISE_SETTINGS = {'noise0': dict(noise_rate=0.0), 'noise40': dict(noise_rate=0.4, noise_kind='symmetric'),
@@ -170,13 +170,29 @@ def source_tree() -> Path:
     if not (root / 'scripts' / 'readme.sh').exists(): raise FileNotFoundError(f'{root} is not an rdfer source tree (no scripts/readme.sh): --publish needs one')
     return root
 
+def job_files(figures: Path) -> set[str] | None:
+    "The files a main job made in `figures`, as its `main_job.json` lists them (None: no record, or one from before the list)."
+    rec = Path(figures) / 'main_job.json'
+    files = json.loads(rec.read_text()).get('files') if rec.exists() else None
+    return None if files is None else set(files)
+
+def _remove(folder: Path, names, log, why: str) -> list[str]:
+    gone = sorted(n for n in names if (folder / n).is_file())
+    for n in gone: (folder / n).unlink()
+    if gone: log(f'[main] removed {len(gone)} file(s) from {folder} {why}: {", ".join(gone)}')
+    return gone
+
 def publish(figures: str | Path, repo: str | Path | None = None, log=print) -> list[Path]:
-    "Copy a main job's tables and figures into the repository's figures/ and regenerate README.md (scripts/readme.sh)."
+    "Replace the previous main job's tables and figures in the repository's figures/ by this job's, and regenerate README.md (scripts/readme.sh)."
     import shutil, subprocess
     repo = Path(repo) if repo else source_tree()
     src, dest = Path(figures).resolve(), (repo / 'figures').resolve()
-    copied = [] if src == dest else [Path(shutil.copy2(f, dest / f.name)) for f in sorted(src.iterdir()) if f.is_file()]
+    made = job_files(src)          # what this job made; a folder without the list: every file in it
+    made = made if made is not None else {f.name for f in src.iterdir() if f.is_file()}
+    before = job_files(dest) or set()   # what the published job made: its files this job no longer makes are stale
+    copied = [] if src == dest else [Path(shutil.copy2(src / n, dest / n)) for n in sorted(made)]
     log(f'[main] published {len(copied)} files from {src} to {dest}')
+    _remove(dest, before - made, log, 'that the published job made and this one does not')
     subprocess.run(['bash', str(repo / 'scripts' / 'readme.sh')], cwd=repo, check=True)
     return copied
 
@@ -211,13 +227,16 @@ def run_main(out: str | Path = 'outputs/main', figures: str | Path | None = None
     notebooks = (('tables', 'tables', dict(runs_dir='runs', figures_dir=fig)),
                  ('agreement_analysis', 'agreement_analysis', dict(runs_dir='runs', figures_dir=fig, sources_dir='runs_sources')),
                  ('tables', 'tables_render2', dict(runs_dir='runs_render2', figures_dir='figures_render2')))
+    old, t_made = job_files(figures), time.time() - 1.0     # the figures of an earlier job in this folder, and when this job's begin
     for nb, name, params in notebooks:
         if not (out / params['runs_dir']).is_dir(): continue
         log(f'[main] {name}.ipynb')
         run_notebook(nbs_dir / f'{nb}.ipynb', out / 'notebooks' / f'{name}.ipynb', params, cwd=out)
     if (out / 'figures_render2').is_dir(): rendering_check(figures, out / 'figures_render2', log)
     configs = [json.loads(p.read_text()) for r in rows if (p := out / (r['run'] if '/' in r['run'] else f"runs/{r['run']}") / 'config.json').exists()]
-    job_record(figures / 'main_job.json', rows, time.time() - t0, preset, synth, configs)
+    made = sorted(f.name for f in figures.iterdir() if f.is_file() and f.stat().st_mtime >= t_made and f.name != 'main_job.json')
+    _remove(figures, (old or set()) - set(made) - {'main_job.json'}, log, 'that an earlier job made and this one does not')
+    job_record(figures / 'main_job.json', rows, time.time() - t0, preset, synth, configs, files=made)
     result = dict(out=str(out), runs=str(out / 'runs'), notebooks=str(out / 'notebooks'), figures=str(figures),
                   seconds=round(time.time() - t0, 1), runs_summary=rows)
     log(f"[main] done in {result['seconds'] / 60:.1f} min\n  runs:      {result['runs']}\n  notebooks: {result['notebooks']}\n"
@@ -227,8 +246,8 @@ def run_main(out: str | Path = 'outputs/main', figures: str | Path | None = None
     return result
 
 # %% ../nbs/09_pipeline.ipynb #989e5a44
-def job_record(path: Path, rows: list[dict], seconds: float, preset: str, synth: dict, configs: list[dict] = ()) -> dict:
-    "Write what README says of the main job (its time, runs, seeds, processor, the warm-ups taken over) as JSON; a rerun that trained nothing keeps the times of the job that did."
+def job_record(path: Path, rows: list[dict], seconds: float, preset: str, synth: dict, configs: list[dict] = (), files: list[str] = ()) -> dict:
+    "Write what README says of the main job (its time, runs, seeds, processor, the warm-ups taken over) and the files it made beside it as JSON; a rerun that trained nothing keeps the times of the job that did."
     from rdfer.core import atomic_write_json
     from rdfer.train import processor_model
     trained = [r['seconds'] for r in rows if r['status'] == 'trained']
@@ -237,7 +256,8 @@ def job_record(path: Path, rows: list[dict], seconds: float, preset: str, synth:
                run_seconds=[min(trained), max(trained)] if trained else None, processor=processor_model(), cores=os.cpu_count(),
                preset=preset, fold=FOLD, headline_seeds=list(HEADLINE), seeds=list(SEEDS), benchmark=synth,
                epochs=sum(c['train']['epochs'] for c in configs), warm_started=len(warm),
-               epochs_taken_over=sum(min(c['strategy']['warmup_epochs'], c['train']['epochs']) for c in warm))
+               epochs_taken_over=sum(min(c['strategy']['warmup_epochs'], c['train']['epochs']) for c in warm),
+               files=sorted({*files, path.name}))
     if not trained and path.exists():
         old = json.loads(path.read_text())
         rec |= {k: old[k] for k in ('minutes', 'trained', 'training_minutes', 'run_seconds') if k in old}

@@ -52,9 +52,15 @@ def test_main_job_quick(tmp_path):
     d = [uar[f'rdfer_noise40_s{s}'] - uar[f'ce_noise40_s{s}'] for s in (1, 2)]
     half = 12.706204736174694 * abs(d[0] - d[1]) / 2 ** 0.5 / 2 ** 0.5      # t(0.975, 1 df) * sample std / sqrt(n), n = 2
     assert abs(float(row['minus ce (same seed) lo']) - (diff - half)) < 1e-6 and row['minus ce (same seed) n'] == '2'
+    made = json.loads((fig / 'main_job.json').read_text())['files']       # the job lists every file it made, and nothing else
+    assert made == sorted(p.name for p in fig.iterdir() if p.is_file())
+    (fig / 'stale_plot.png').write_text('made by an earlier grid')           # an earlier job's plot that this grid no longer makes
+    (fig / 'main_job.json').write_text(json.dumps(json.loads((fig / 'main_job.json').read_text()) | {'files': made + ['stale_plot.png']}))
     stamp = (runs / 'ce_noise0_s1' / 'final_metrics.json').stat().st_mtime_ns
     r2 = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=1200)
     assert r2.returncode == 0, r2.stderr[-3000:]
+    assert not (fig / 'stale_plot.png').exists() and 'stale_plot.png' in r2.stdout          # removed, and said so
+    assert json.loads((fig / 'main_job.json').read_text())['files'] == made
     assert (runs / 'ce_noise0_s1' / 'final_metrics.json').stat().st_mtime_ns == stamp    # finished runs are not trained again
     assert (tmp_path / 'out' / 'summary.md').read_text().count('| reused |') == len(grid)
 
