@@ -9,6 +9,7 @@ from dataclasses import dataclass, asdict, fields
 import numpy as np
 import torch
 import torch.nn.functional as F
+from .core import option, check_options, AT_LEAST_1, NON_NEGATIVE, FRACTION
 
 # %% auto #0
 __all__ = ['CLEAN', 'HARD', 'NOISY', 'UNDECIDED', 'CATEGORY_NAMES', 'STRATEGIES', 'NOISY_SCORES', 'AGREEMENT_SOURCES',
@@ -147,46 +148,49 @@ NOISY_SCORES = ('margin', 'support_agreement', 'soft_support_agreement')
 AGREEMENT_SOURCES = ('detail', 'synopsis', 'views')
 DECISIONS = ('thresholds', 'mixture', 'dynamics')
 
+_BELOW_1 = ('at least 0 and below 1', lambda v: 0 <= v < 1)
+
 @dataclass
 class StrategyConfig:
     "The training objective: which strategy and its options (see the chapter text for each)."
-    name: str = 'rdfer'
-    smoothing: float = 0.1                # label_smoothing
-    warmup_epochs: int = 5                # rdfer, aum: no categories in epochs 1..warmup (at least, with warmup='fit'); loss_mixture: first fit at its end
-    warmup: str = 'epochs'                # rdfer, aum: 'epochs' (a fixed count) or 'fit' (until the fit of the given labels levels off)
-    fit_tolerance: float = 0.02           # warmup='fit': over when an epoch raises training accuracy by less than this
-    max_warmup_epochs: int = 10           # warmup='fit': over after this many epochs in any case
-    tau_a: float = 0.75
-    tau_s: float = 0.5
-    w_hard: float = 1.5
-    w_noisy: float = 0.2
-    relabel: bool = False
-    decision: str = 'thresholds'          # rdfer: one of DECISIONS: 'thresholds' (tau_a, tau_s), 'mixture' (per-class mixture on the noisy score), 'dynamics' (per-class mixture on the margin averaged over epochs)
-    relabel_margin: float = 0.5
-    ema_momentum: float | None = None     # None: no moving average over epochs
-    opposite: bool = False
-    agreement_source: str = 'detail'      # one of AGREEMENT_SOURCES: 'detail' clips (free), 'synopsis' frames (free), 'views' (V extra no-grad forward passes)
-    views: int = 4
-    noisy_score: str = 'margin'           # rdfer's ranking score with decision 'thresholds' or 'mixture', one of NOISY_SCORES
-    normalise: str = 'weights'            # 'weights' or 'batch'
-    weight_aux: bool = True
-    synopsis_video: float = 0.1
-    synopsis_frames: float = 0.1
-    detail_clips: float = 0.1
-    forget_rate: float = 0.4              # small_loss: fraction distrusted at the end of the ramp
-    ramp_epochs: int = 10
-    p_threshold: float = 0.5              # loss_mixture: trust if posterior(low-loss) > p_threshold
-    elr_lambda: float = 3.0               # elr: weight of the early-learning regulariser (Liu et al. 2020)
-    elr_beta: float = 0.7                 # elr: momentum of the per-video target (moving average of its predictions)
+    name: str = option('rdfer', 'the strategy', choices=STRATEGIES)
+    smoothing: float = option(0.1, 'label_smoothing: the smoothing', check=FRACTION)
+    warmup_epochs: int = option(5, "rdfer, aum: no categories in epochs 1..warmup (at least, with warmup='fit'); loss_mixture: first fit at its end", check=NON_NEGATIVE)
+    warmup: str = option('epochs', "rdfer, aum: a fixed count of epochs, or until the fit of the given labels levels off ('fit')", choices=('epochs', 'fit'))
+    fit_tolerance: float = option(0.02, "warmup='fit': over when an epoch raises training accuracy by less than this", check=NON_NEGATIVE)
+    max_warmup_epochs: int = option(10, "warmup='fit': over after this many epochs in any case", check=AT_LEAST_1)
+    tau_a: float = option(0.75, "rdfer: the clips' vote agreement at or above which a video they agree on against its label is noisy (decision 'thresholds')", check=FRACTION)
+    tau_s: float = option(0.5, "rdfer: the label support at or above which a video is clean", check=FRACTION)
+    w_hard: float = option(1.5, "rdfer: the loss weight of a hard video", check=NON_NEGATIVE)
+    w_noisy: float = option(0.2, "rdfer: the loss weight of a noisy one", check=NON_NEGATIVE)
+    relabel: bool = option(False, "rdfer: a noisy video whose clips lead its label by more than relabel_margin learns their class, at weight 1")
+    decision: str = option('thresholds', "rdfer: thresholds (tau_a, tau_s), mixture (a per-class mixture on the noisy score) or dynamics "
+                           "(a per-class mixture on the margin averaged over epochs)", choices=DECISIONS)
+    relabel_margin: float = option(0.5, "rdfer with relabel: the margin over which a noisy video is relabelled", check=NON_NEGATIVE)
+    ema_momentum: float | None = option(None, "rdfer: a moving average over epochs of each video's agreement measures, with this momentum; None: none", check=FRACTION)
+    opposite: bool = option(False, 'rdfer ablation: the hard and noisy categories swapped')
+    agreement_source: str = option('detail', "what agrees: the detail clips (free), the synopsis frames (free), or 'views' (V extra no-grad forward passes)",
+                                   choices=AGREEMENT_SOURCES)
+    views: int = option(4, "agreement_source='views': V, the extra views of each video (agreement needs two)", check=('at least 2', lambda v: v >= 2))
+    noisy_score: str = option('margin', "rdfer's ranking score with decision 'thresholds' or 'mixture'", choices=NOISY_SCORES)
+    normalise: str = option('weights', 'how the weighted loss is normalised: by the sum of the weights, or by the batch', choices=('weights', 'batch'))
+    weight_aux: bool = option(True, "the auxiliary losses carry the videos' weights too")
+    synopsis_video: float = option(0.1, 'weight of the synopsis stream\'s video loss', check=NON_NEGATIVE)
+    synopsis_frames: float = option(0.1, 'weight of the per-frame synopsis loss', check=NON_NEGATIVE)
+    detail_clips: float = option(0.1, 'weight of the per-clip detail loss', check=NON_NEGATIVE)
+    forget_rate: float = option(0.4, 'small_loss: the fraction distrusted at the end of the ramp', check=_BELOW_1)
+    ramp_epochs: int = option(10, 'small_loss: epochs of the ramp', check=NON_NEGATIVE)
+    p_threshold: float = option(0.5, 'loss_mixture: trust a video if its posterior of the low-loss component is above this', check=FRACTION)
+    elr_lambda: float = option(3.0, 'elr: weight of the early-learning regulariser (Liu et al. 2020)', check=NON_NEGATIVE)
+    elr_beta: float = option(0.7, 'elr: momentum of the per-video target (a moving average of its predictions)', check=_BELOW_1)
 
-    def __post_init__(self):
-        for opt, val, allowed in (('name', self.name, STRATEGIES), ('agreement_source', self.agreement_source, AGREEMENT_SOURCES),
-                                  ('noisy_score', self.noisy_score, NOISY_SCORES), ('normalise', self.normalise, ('weights', 'batch')),
-                                  ('warmup', self.warmup, ('epochs', 'fit')), ('decision', self.decision, DECISIONS)):
-            if val not in allowed: raise ValueError(f'StrategyConfig.{opt}={val!r}; expected one of {", ".join(allowed)}')
-        if not 0 <= self.forget_rate < 1: raise ValueError(f'StrategyConfig.forget_rate={self.forget_rate}; expected [0, 1)')
-        if not 0 <= self.elr_beta < 1: raise ValueError(f'StrategyConfig.elr_beta={self.elr_beta}; expected [0, 1)')
-        if self.agreement_source == 'views' and self.views < 2: raise ValueError(f'StrategyConfig.views={self.views}; expected >= 2')
+    def __post_init__(self): self.validate()
+
+    def validate(self) -> 'StrategyConfig':
+        "Raise ValueError naming the option when a value is not allowed by its declaration."
+        check_options(self, 'strategy')
+        return self
+
 
 # %% ../nbs/05_agreement.ipynb #3660cb02
 def label_signals(logits: torch.Tensor, labels: torch.Tensor, clip_logits: torch.Tensor | None = None,

@@ -8,60 +8,70 @@ import dataclasses, inspect, json, math, re
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import torch
-from .model import CPU_MODEL     # the CPU regime's network (ModelConfig.cpu_small), which the synth preset trains
-from .agreement import STRATEGIES
+from .core import option, check_options, volatile_options, option_help, AT_LEAST_1, NON_NEGATIVE
+from .data import DATASETS as DATA_SOURCES, MEDIA
+from .sampling import FINISH_ON
+from .model import CPU_MODEL, ModelConfig     # the CPU regime's network (ModelConfig.cpu_small), which the synth preset trains
+from .agreement import STRATEGIES, StrategyConfig
 
 # %% auto #0
-__all__ = ['DATASETS', 'ADDED_OPTIONS', 'SYNTH_BENCHMARK', 'PRESETS', 'RUN_PARAMS', 'DataConfig', 'TrainConfig',
-           'at_added_default', 'RunConfig', 'data_classes', 'check_config', 'loader_memory', 'check_loader_memory',
-           'resolve_config', 'RunParam', 'config_from_params', 'check_notebook_parameters', 'train_parser']
+__all__ = ['DATASETS', 'ADDED_OPTIONS', 'SYNTH_BENCHMARK', 'PRESETS', 'SECTIONS', 'RUN_PARAMS', 'DataConfig', 'TrainConfig',
+           'at_added_default', 'RunConfig', 'data_classes', 'check_config', 'locate_data', 'loader_memory',
+           'check_loader_memory', 'resolve_config', 'RunParam', 'option_field', 'param_help', 'config_from_params',
+           'check_notebook_parameters', 'train_parser']
 
 # %% ../nbs/06b_config.ipynb #c3748ac1
+DATASETS = ('synth', *DATA_SOURCES)     # the synthetic benchmark, and the datasets rdfer.data reads
+_CROP = ('two numbers [low, high] with 0 < low <= high <= 1',
+         lambda v: len(v) == 2 and all(isinstance(x, int | float) and not isinstance(x, bool) for x in v) and 0 < v[0] <= v[1] <= 1)
+
 @dataclass
 class DataConfig:
     "Where the videos come from and how clips are drawn from them."
-    dataset: str = 'synth'        # synth | dfew | ferv39k | mafw | generic
-    root: str = ''                # dataset root; '' for synth = the cache folder of the rendered benchmark
-    fold: int = 1                 # DFEW or MAFW fold 1..5 (synth uses DFEW's layout, so folds too)
-    media: str = 'auto'           # auto | frames | video
-    annotations: str = ''         # generic: the annotation CSV, relative to root; '{split}' in it stands for train and test ('' = root/{train,test}.csv)
-    num_frames: int = 64          # T frames per video
-    size: int = 112               # face crop side in pixels
-    crop_scale: list = field(default_factory=lambda: [0.08, 1.0])  # training random resized crop: area range
-    jitter: float = 0.4           # training colour jitter (brightness, contrast, saturation)
-    workers: int = 4              # DataLoader workers per process
-    on_error: str = 'raise'       # raise | skip (skipped items are counted and reported each epoch)
-    synth: dict = field(default_factory=dict)  # rdfer.synth.render_benchmark arguments when dataset == 'synth'
-    hold_budget_mb: float = 4096  # hold the decoded frames in memory when they fit in this many MB (0: never)
-    finish_on: str = 'loader'     # loader | device | auto (device on CUDA): where colour jitter and normalisation run (device: on the batch)
-    cache: str = 'auto'           # decoded-frame cache (rdfer.cache): auto (use where it holds data.size) | build | off | a folder
-    folder: str = ''              # DFEW or MAFW: the one media folder to read (e.g. clip_224x224_16f, data/faces); '' = the first present (rdfer.data)
-    classes: list = field(default_factory=list)   # generic: the class names in label order; [] = the dataset's own (generic: read from its labels)
+    dataset: str = option('synth', 'the dataset', choices=DATASETS)
+    root: str = option('', "the dataset's folder; '' for synth: the cache folder of the rendered benchmark", identity=False)
+    fold: int = option(1, 'DFEW or MAFW fold 1..5 (synth uses DFEW\'s layout, so folds too)')
+    media: str = option('auto', 'what is read: frame folders, video files, or auto (frames where present)', choices=MEDIA)
+    annotations: str = option('', "generic: the annotation CSV, relative to root; '{split}' in it stands for train and test ('' = root/{train,test}.csv)")
+    num_frames: int = option(64, 'T, frames sampled per video', check=AT_LEAST_1)
+    size: int = option(112, 'face crop side in pixels', check=('at least 16 (pixels)', lambda v: v >= 16))
+    crop_scale: list = option([0.08, 1.0], "training random resized crop: its area's range", check=_CROP)
+    jitter: float = option(0.4, 'training colour jitter (brightness, contrast, saturation)', check=NON_NEGATIVE)
+    workers: int = option(4, 'DataLoader workers per process', check=NON_NEGATIVE, identity=False)
+    on_error: str = option('raise', 'an unreadable video: raise, or skip it (skipped items are counted and reported each epoch)', choices=('raise', 'skip'))
+    synth: dict = option({}, "rdfer.synth.render_benchmark's arguments when dataset is synth")
+    hold_budget_mb: float = option(4096, 'hold the decoded frames in memory when they fit in this many MB (0: never)', check=NON_NEGATIVE, identity=False)
+    finish_on: str = option('loader', 'where colour jitter and normalisation run: in the loader, on the device (on the batch), or auto (device on CUDA)',
+                            choices=(*FINISH_ON, 'auto'))
+    cache: str = option('auto', 'the decoded-frame cache (rdfer.cache): auto (used where it holds data.size), build, off, or a folder', identity=False)
+    folder: str = option('', "DFEW or MAFW: the one media folder to read (e.g. clip_224x224_16f, data/faces); '' = the first present")
+    classes: list = option([], "generic: the class names in label order; [] = the dataset's own (generic: read from its labels)")
 
 @dataclass
 class TrainConfig:
     "Optimisation, devices and the run folder."
-    epochs: int = 100
-    batch_size: int = 128         # global batch (divided across DDP processes)
-    lr: float = 5e-4
-    weight_decay: float = 0.05
-    warmup_epochs: float = 10
-    min_lr: float = 5e-6
-    seed: int = 42
-    device: str = 'auto'          # auto | cpu | cuda | cuda:N
-    amp: bool = True              # bf16 autocast on CUDA (ignored on the CPU)
-    channels_last: bool = True    # on CUDA
-    compile: bool = False         # torch.compile the model
-    grad_clip: float = 0.0        # max gradient norm, 0 = off
-    out_dir: str = ''             # '' = runs/<dataset>_f<fold>_<variant>_<strategy>_s<seed>_<hash of the other options and the data>
-    resume: bool = True           # continue from the last checkpoint of out_dir (a finished run is returned as it is)
-    keep_checkpoints: int = 2     # checkpoints kept (the last N epochs)
-    keep_epochs: list = field(default_factory=list)   # and these epochs' checkpoints too (the end of a warm-up that other runs start from)
-    warm_start: str = ''          # a plain-CE run folder of the same options: take over the epochs this strategy trains exactly as CE (`rdfer.train.warm_start`)
-    max_steps: int = 0            # stop each epoch after this many steps (0 = the whole epoch; for smoke tests)
-    tensorboard: bool = False     # also log the curves and the records' histograms for TensorBoard (<run>/tensorboard; needs `tensorboard`)
+    epochs: int = option(100, 'training epochs', check=AT_LEAST_1)
+    batch_size: int = option(128, 'global batch (divided across DDP processes)', check=AT_LEAST_1)
+    lr: float = option(5e-4, 'peak learning rate (AdamW)', check=('greater than 0', lambda v: v > 0))
+    weight_decay: float = option(0.05, 'AdamW weight decay (weight matrices and convolutions only)', check=NON_NEGATIVE)
+    warmup_epochs: float = option(10, 'linear learning-rate warm-up, in epochs', check=NON_NEGATIVE)
+    min_lr: float = option(5e-6, 'the learning rate the cosine decay ends at', check=NON_NEGATIVE)
+    seed: int = option(42, 'the seed of every random generator (data order, augmentation, initialisation)', check=NON_NEGATIVE)
+    device: str = option('auto', 'the device to train on', check=('auto, cpu, cuda or cuda:N', lambda v: re.fullmatch(r'auto|cpu|cuda(:\d+)?', v)),
+                         identity=False)
+    amp: bool = option(True, 'bf16 autocast on CUDA (ignored on the CPU)')
+    channels_last: bool = option(True, 'channels-last memory format on CUDA')
+    compile: bool = option(False, 'torch.compile the model')
+    grad_clip: float = option(0.0, 'max gradient norm, 0 = off', check=NON_NEGATIVE)
+    out_dir: str = option('', "the run folder; '' = runs/<dataset>_f<fold>_<variant>_<strategy>_s<seed>_<hash of the other options and the data>", identity=False)
+    resume: bool = option(True, 'continue from the last checkpoint of out_dir (a finished run is returned as it is)', identity=False)
+    keep_checkpoints: int = option(2, 'checkpoints kept: the last N epochs', check=AT_LEAST_1)
+    keep_epochs: list = option([], "and these epochs' checkpoints too (the end of a warm-up that other runs start from)", identity=False)
+    warm_start: str = option('', 'a plain-CE run folder of the same options: take over the epochs this strategy trains exactly as CE (rdfer.train.warm_start)',
+                             identity=False)
+    max_steps: int = option(0, 'stop each epoch after this many steps (0 = the whole epoch; for smoke tests)', check=NON_NEGATIVE)
+    tensorboard: bool = option(False, "also log the curves and the records' histograms for TensorBoard (<run>/tensorboard; needs tensorboard)", identity=False)
 
-DATASETS = ('synth', 'dfew', 'ferv39k', 'mafw', 'generic')
 ADDED_OPTIONS = {('data', 'folder'): '', ('data', 'classes'): []}   # options added after run folders were first written (below)
 
 def at_added_default(section: str, name: str, value) -> bool:
@@ -81,10 +91,7 @@ class RunConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> 'RunConfig':
-        from rdfer.model import ModelConfig
-        from rdfer.agreement import StrategyConfig
-        kinds = dict(data=DataConfig, model=ModelConfig, strategy=StrategyConfig, train=TrainConfig)
-        return cls(**{k: _make(kinds[k], d.get(k, {}), k) for k in kinds})
+        return cls(**{k: _make(kind, d.get(k, {}), k) for k, kind in SECTIONS.items()})
 
 def _make(kind, values: dict, section: str):
     fields = {f.name: f for f in dataclasses.fields(kind)}
@@ -132,20 +139,7 @@ PRESETS = {
 }
 
 # %% ../nbs/06b_config.ipynb #7732fb60
-_RANGES = {  # what a numeric option allows (every option is also type-checked in `_make`); options not listed: any value
-    **{o: ('at least 1', lambda v: v >= 1) for o in ('data.num_frames', 'train.epochs', 'train.batch_size', 'train.keep_checkpoints',
-                                                      'strategy.views', 'strategy.max_warmup_epochs')},
-    **{o: ('0 or more', lambda v: v >= 0) for o in ('data.workers', 'data.jitter', 'train.weight_decay', 'train.warmup_epochs',
-                                                    'train.min_lr', 'train.grad_clip', 'train.max_steps', 'train.seed',
-                                                    'strategy.warmup_epochs', 'strategy.ramp_epochs', 'strategy.w_hard', 'strategy.w_noisy',
-                                                    'strategy.fit_tolerance', 'data.hold_budget_mb')},
-    **{o: ('between 0 and 1', lambda v: 0 <= v <= 1) for o in ('strategy.smoothing', 'strategy.tau_a', 'strategy.tau_s',
-                                                               'strategy.p_threshold', 'strategy.ema_momentum', 'model.dropout')},
-    'data.size': ('at least 16 (pixels)', lambda v: v >= 16),
-    'train.lr': ('greater than 0', lambda v: v > 0),
-    'data.crop_scale': ('two numbers [low, high] with 0 < low <= high <= 1',
-                        lambda v: len(v) == 2 and all(isinstance(x, int | float) and not isinstance(x, bool) for x in v) and 0 < v[0] <= v[1] <= 1),
-}
+SECTIONS = dict(data=DataConfig, model=ModelConfig, strategy=StrategyConfig, train=TrainConfig)   # a run's four concerns
 
 def data_classes(d: DataConfig) -> tuple[str, ...]:
     "The class names of a run's data in label order: the synthetic benchmark's seven, a dataset's own, or a generic dataset's `data.classes` (else read from its labels)."
@@ -154,45 +148,44 @@ def data_classes(d: DataConfig) -> tuple[str, ...]:
     return dataset_classes(d.dataset, find_data_root(d.dataset, d.root or None), d.annotations or None, d.classes or None)
 
 def check_config(cfg: RunConfig) -> None:
-    "Refuse a configuration whose values are out of range, inconsistent or unknown, naming the option."
+    "Refuse a configuration whose values are out of range, inconsistent or unknown, naming the option; the configuration is not changed."
     d, t = cfg.data, cfg.train
-    if d.dataset not in DATASETS: raise ValueError(f'unknown dataset {d.dataset!r}; allowed: {", ".join(DATASETS)}')
+    check_options(d, 'data'); check_options(t, 'train')     # every option against its declaration (`rdfer.core.option`)
+    cfg.model.validate(); cfg.strategy.validate()            # theirs, and the rules that tie the model's (or strategy's) options together
     if d.dataset in ('dfew', 'mafw', 'synth') and d.fold not in range(1, 6): raise ValueError(f'fold must be 1..5 for {d.dataset}; got {d.fold}')
-    if d.dataset != 'synth':   # data.root, else $RDFER_DATA/<folder> or ~/rdfer_data/<folder>; the folder found is recorded in the config
-        from rdfer.data import find_data_root
-        d.root = str(find_data_root(d.dataset, d.root or None))   # a DataError lists every place it looked
     if d.folder and d.dataset not in ('dfew', 'mafw', 'synth'): raise ValueError(f'data.folder names a media folder of DFEW or MAFW; {d.dataset} has one layout (got {d.folder!r})')
-    classes = data_classes(d)
+    classes = data_classes(d)       # a dataset's folder must be there: data.root, else $RDFER_DATA/<folder> or ~/rdfer_data/<folder> (a DataError lists them)
     if cfg.model.num_classes != len(classes):
         raise ValueError(f'model.num_classes ({cfg.model.num_classes}) must equal the number of classes of the {d.dataset} data '
                          f'({len(classes)}: {", ".join(classes)}); leave it unset and resolve_config sets it')
-    if d.finish_on not in ('loader', 'device', 'auto'): raise ValueError(f'data.finish_on must be loader, device or auto; got {d.finish_on!r}')
-    if d.on_error not in ('raise', 'skip'): raise ValueError(f'on_error must be raise or skip; got {d.on_error!r}')
-    if d.media not in ('auto', 'frames', 'video'): raise ValueError(f'media must be auto, frames or video; got {d.media!r}')
     if cfg.model.num_frames != d.num_frames:
         raise ValueError(f'model.num_frames ({cfg.model.num_frames}) must equal data.num_frames ({d.num_frames})')
-    for section, values in cfg.to_dict().items():
-        for name, v in values.items():
-            if f'{section}.{name}' in _RANGES and v is not None and not _RANGES[f'{section}.{name}'][1](v):
-                raise ValueError(f'{section}.{name} must be {_RANGES[f"{section}.{name}"][0]}; got {v!r}')
-    if not re.fullmatch(r'auto|cpu|cuda(:\d+)?', t.device): raise ValueError(f'train.device must be auto, cpu, cuda or cuda:N; got {t.device!r}')
     if t.device.startswith('cuda') and int(t.device.partition(':')[2] or 0) >= torch.cuda.device_count():
         raise ValueError(f'train.device={t.device!r} but this machine has {torch.cuda.device_count()} CUDA device(s); use auto or cpu')
-    if d.dataset == 'synth':
-        from rdfer.synth import render_benchmark
-        allowed = set(inspect.signature(render_benchmark).parameters) - {'out'}
-        if set(d.synth) - allowed: raise ValueError(f'data.synth has unknown option(s) {sorted(set(d.synth) - allowed)}; allowed: {sorted(allowed)}')
-        params = inspect.signature(render_benchmark).parameters
-        for k, v in d.synth.items():      # each nested option has render_benchmark's type, and a value it accepts
-            if params[k].annotation is not inspect.Parameter.empty: _typed(f'data.synth.{k}', v, params[k].annotation)
-            elif not (isinstance(v, list | tuple) and all(isinstance(x, str) for x in v)):
-                raise ValueError(f'data.synth.{k} must be a list of strings like {list(params[k].default)}; got {v!r}')
-        from rdfer.synth import _check_args
-        want = {k: p.default for k, p in params.items() if k not in ('out', 'workers')} | {k: v for k, v in d.synth.items() if k != 'workers'}
-        try: _check_args(**{k: want[k] for k in ('videos', 'frames', 'size', 'noise_rate', 'noise_kind', 'hard_rate', 'media', 'clarity')})
-        except (ValueError, KeyError) as e: raise ValueError(f'data.synth: {e.args[0] if e.args else e}') from None
+    if d.dataset == 'synth': _check_synth(d.synth)
     from rdfer.agreement import build_strategy
-    build_strategy(cfg.strategy)   # fails on an unknown strategy name or option
+    build_strategy(cfg.strategy)   # fails on an option the strategy cannot take
+
+def _check_synth(synth: dict) -> None:
+    "The nested options of the synthetic benchmark (`data.synth`): `render_benchmark`'s names, types and argument checks."
+    from rdfer.synth import render_benchmark, _check_args
+    params = inspect.signature(render_benchmark).parameters
+    allowed = set(params) - {'out'}
+    if set(synth) - allowed: raise ValueError(f'data.synth has unknown option(s) {sorted(set(synth) - allowed)}; allowed: {sorted(allowed)}')
+    for k, v in synth.items():      # each nested option has render_benchmark's type, and a value it accepts
+        if params[k].annotation is not inspect.Parameter.empty: _typed(f'data.synth.{k}', v, params[k].annotation)
+        elif not (isinstance(v, list | tuple) and all(isinstance(x, str) for x in v)):
+            raise ValueError(f'data.synth.{k} must be a list of strings like {list(params[k].default)}; got {v!r}')
+    want = {k: p.default for k, p in params.items() if k not in ('out', 'workers')} | {k: v for k, v in synth.items() if k != 'workers'}
+    try: _check_args(**{k: want[k] for k in ('videos', 'frames', 'size', 'noise_rate', 'noise_kind', 'hard_rate', 'media', 'clarity')})
+    except (ValueError, KeyError) as e: raise ValueError(f'data.synth: {e.args[0] if e.args else e}') from None
+
+def locate_data(cfg: RunConfig) -> RunConfig:
+    "`cfg` with `data.root` the dataset's folder found (data.root, else $RDFER_DATA/<folder> or ~/rdfer_data/<folder>); a synth config as it is."
+    if cfg.data.dataset == 'synth': return cfg
+    from rdfer.data import find_data_root
+    return dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, root=str(find_data_root(cfg.data.dataset, cfg.data.root or None))))
+
 
 # %% ../nbs/06b_config.ipynb #39f1d278
 def loader_memory(cfg: RunConfig, processes: int = 1, prefetch: int = 2) -> int:
@@ -219,10 +212,7 @@ def check_loader_memory(cfg: RunConfig, processes: int = 1, available: int | Non
 
 # %% ../nbs/06b_config.ipynb #47407488
 def _field_sections() -> dict:
-    from rdfer.model import ModelConfig
-    from rdfer.agreement import StrategyConfig
-    kinds = dict(data=DataConfig, model=ModelConfig, strategy=StrategyConfig, train=TrainConfig)
-    return {s: {f.name for f in dataclasses.fields(k)} for s, k in kinds.items()}
+    return {s: {f.name for f in dataclasses.fields(k)} for s, k in SECTIONS.items()}
 
 def resolve_config(dataset: str = 'synth', preset: str | None = None, overrides: dict | None = None) -> RunConfig:
     "A `RunConfig` from a preset (default: the dataset's) and `section.field` overrides, validated."
@@ -244,6 +234,7 @@ def resolve_config(dataset: str = 'synth', preset: str | None = None, overrides:
             raise ValueError(f'unknown option {key!r}; {section} options: {sorted(sections.get(section, []))}')
         d.setdefault(section, {})[name] = value
     cfg = RunConfig.from_dict(d)
+    cfg = locate_data(cfg)          # a dataset's folder, found once and recorded
     if 'num_classes' not in d.get('model', {}): cfg.model.num_classes = len(data_classes(cfg.data))   # the head follows the dataset
     check_config(cfg)
     return cfg
@@ -256,26 +247,38 @@ class RunParam:
     field: str | None    # the config field it sets (section.name); None: it picks the dataset or preset, or carries overrides
     type: type
     default: object
-    help: str = ''
+    help: str = ''       # only for a parameter without a field: a field's help is its declaration's (`param_help`)
 
 RUN_PARAMS = (
-    RunParam('dataset', None, str, 'synth', 'synth | dfew | ferv39k | mafw | generic'),
-    RunParam('data_root', 'data.root', str, '', 'the dataset folder (empty for synth: rendered into the cache on first use)'),
-    RunParam('fold', 'data.fold', int, None, 'DFEW or MAFW (and synth) fold 1..5'),
-    RunParam('strategy', 'strategy.name', str, None, ' | '.join(STRATEGIES)),
-    RunParam('variant', 'model.variant', str, None, 'rdfer | single_stream | resnet_lstm'),
+    RunParam('dataset', None, str, 'synth', 'the dataset (its preset unless --preset says otherwise)'),
+    RunParam('data_root', 'data.root', str, ''),
+    RunParam('fold', 'data.fold', int, None),
+    RunParam('strategy', 'strategy.name', str, None),
+    RunParam('variant', 'model.variant', str, None),
     RunParam('epochs', 'train.epochs', int, None),
-    RunParam('batch_size', 'train.batch_size', int, None, 'global batch'),
+    RunParam('batch_size', 'train.batch_size', int, None),
     RunParam('lr', 'train.lr', float, None),
     RunParam('workers', 'data.workers', int, None),
     RunParam('seed', 'train.seed', int, None),
-    RunParam('out_dir', 'train.out_dir', str, '', 'empty: runs/<dataset>_f<fold>_<variant>_<strategy>_s<seed>_<hash of the other options>'),
-    RunParam('resume', 'train.resume', bool, True, 'continue an interrupted run in out_dir'),
-    RunParam('device', 'train.device', str, 'auto', 'auto | cpu | cuda'),
-    RunParam('tensorboard', 'train.tensorboard', bool, None, 'also log for TensorBoard: tensorboard --logdir <out_dir>/tensorboard'),
+    RunParam('out_dir', 'train.out_dir', str, ''),
+    RunParam('resume', 'train.resume', bool, True),
+    RunParam('device', 'train.device', str, 'auto'),
+    RunParam('tensorboard', 'train.tensorboard', bool, None),
     RunParam('preset', None, str, '', 'empty: the preset of the dataset; tiny for a smoke run'),
     RunParam('overrides', None, dict, {}, 'other options as section.field: value, e.g. model.encoder: resnet50'),
 )
+
+def option_field(name: str) -> dataclasses.Field:
+    "The declaration of option `section.field`."
+    section, field_name = name.split('.', 1)
+    return next(f for f in dataclasses.fields(SECTIONS[section]) if f.name == field_name)
+
+def param_help(p: RunParam) -> str:
+    "A run parameter's help: its field's declaration (help, and the values it allows), else its own."
+    if not p.field: return p.help
+    f = option_field(p.field)
+    allowed = f.metadata.get('choices')
+    return f.metadata['help'] + (f' ({" | ".join(map(str, allowed))})' if allowed else '')
 
 # %% ../nbs/06b_config.ipynb #d2a1921f
 _PARAM_FIELDS = {p.name: p.field for p in RUN_PARAMS if p.field}
@@ -299,13 +302,15 @@ def check_notebook_parameters(injected: list[str]) -> None:
 def train_parser(prog: str = 'rdfer train'):
     "The options of `rdfer train`: one per run parameter (`RUN_PARAMS`), `--set` for the overrides, `--no-progress`."
     import argparse
-    p = argparse.ArgumentParser(prog=prog, description='Train a model; the options are the parameters of nbs/train.ipynb.')
+    options = '\n'.join(f'  {line}' for s, kind in SECTIONS.items() for line in option_help(kind, s))
+    p = argparse.ArgumentParser(prog=prog, description='Train a model; the options are the parameters of nbs/train.ipynb.',
+                                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=f'every option (--set SECTION.FIELD=VALUE):\n{options}')
     for r in RUN_PARAMS:
         if r.name == 'overrides': continue
         kw = dict(action=argparse.BooleanOptionalAction) if r.type is bool else {} if r.type is str else dict(type=r.type)
         if r.name == 'dataset': kw['choices'] = DATASETS
         extra = f'one of {", ".join(PRESETS)}; ' if r.name == 'preset' else ''
-        p.add_argument(f'--{r.name.replace("_", "-")}', default=r.default, help=extra + r.help, **kw)
+        p.add_argument(f'--{r.name.replace("_", "-")}', default=r.default, help=extra + param_help(r), **kw)
     p.add_argument('--set', action='append', default=[], metavar='SECTION.FIELD=VALUE', help='any other option, e.g. --set model.encoder=resnet18')
     p.add_argument('--no-progress', action='store_true')
     return p

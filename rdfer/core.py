@@ -4,14 +4,15 @@
 
 # %% ../nbs/00_core.ipynb #6384e725
 from __future__ import annotations
-import json, os, random, tempfile
+import copy, dataclasses, json, os, random, tempfile
 from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['CLASSES', 'NUM_CLASSES', 'MAFW_CLASSES', 'DATASET_CLASSES', 'class_index', 'numbered_classes', 'classes_for',
-           'DataError', 'atomic_write', 'remove_stale_temps', 'atomic_write_json', 'atomic_torch_save',
-           'safe_torch_load', 'seed_everything']
+__all__ = ['CLASSES', 'NUM_CLASSES', 'MAFW_CLASSES', 'DATASET_CLASSES', 'AT_LEAST_1', 'NON_NEGATIVE', 'FRACTION', 'class_index',
+           'numbered_classes', 'classes_for', 'DataError', 'atomic_write', 'remove_stale_temps', 'atomic_write_json',
+           'atomic_torch_save', 'safe_torch_load', 'seed_everything', 'option', 'option_problem', 'check_options',
+           'volatile_options', 'option_help']
 
 # %% ../nbs/00_core.ipynb #eebb1afb
 CLASSES = ('Happy', 'Sad', 'Neutral', 'Angry', 'Surprise', 'Disgust', 'Fear')
@@ -118,3 +119,42 @@ def seed_everything(seed: int) -> None:
     "Seed Python, NumPy and torch (all devices)."
     import torch
     random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
+
+# %% ../nbs/00_core.ipynb #d5a0b002
+def option(default=None, help: str = '', choices=None, check: tuple | None = None, identity: bool = True):
+    "A config field declared once: default, help text, the values it allows (`choices`) or its range (`check`: (words, test)), and whether it is part of a run's identity."
+    kw = dict(default_factory=lambda: copy.deepcopy(default)) if isinstance(default, list | dict) else dict(default=default)
+    return dataclasses.field(metadata=dict(help=help, choices=None if choices is None else tuple(choices), check=check, identity=identity), **kw)
+
+AT_LEAST_1 = ('at least 1', lambda v: v >= 1)                   # the ranges many options share
+NON_NEGATIVE = ('0 or more', lambda v: v >= 0)
+FRACTION = ('between 0 and 1', lambda v: 0 <= v <= 1)
+
+def _either(values) -> str:
+    v = [str(x) for x in values]
+    return v[0] if len(v) == 1 else ', '.join(v[:-1]) + ' or ' + v[-1]
+
+def option_problem(f: dataclasses.Field, value) -> str | None:
+    "What its declaration says is wrong with `value` for field `f` ('must be ...'), else None."
+    choices, check = f.metadata.get('choices'), f.metadata.get('check')
+    if choices is not None and value not in choices: return f'must be {_either(choices)}'
+    if check and value is not None and not check[1](value): return f'must be {check[0]}'
+    return None
+
+def check_options(obj, section: str) -> None:
+    "Refuse the first field of dataclass instance `obj` whose value its declaration does not allow, naming `section.field`."
+    for f in dataclasses.fields(obj):
+        if why := option_problem(f, getattr(obj, f.name)): raise ValueError(f'{section}.{f.name} {why}; got {getattr(obj, f.name)!r}')
+
+def volatile_options(kinds: dict) -> set[tuple[str, str]]:
+    "The (section, field) pairs of `kinds` (section -> dataclass) declared `identity=False`: not part of a run's identity."
+    return {(s, f.name) for s, k in kinds.items() for f in dataclasses.fields(k) if not f.metadata.get('identity', True)}
+
+def option_help(kind, section: str) -> list[str]:
+    "One line per field of dataclass `kind`: `section.name`, its help, what it allows and its default."
+    def line(f):
+        d = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+        allows = (f'; one of {", ".join(map(str, f.metadata["choices"]))}' if f.metadata.get('choices') else
+                  f'; {f.metadata["check"][0]}' if f.metadata.get('check') else '')
+        return f'{section}.{f.name}: {f.metadata.get("help", "")}{allows} (default {d!r})'
+    return [line(f) for f in dataclasses.fields(kind)]

@@ -9,7 +9,7 @@ from dataclasses import dataclass, fields, replace
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .core import NUM_CLASSES
+from .core import NUM_CLASSES, option, check_options, AT_LEAST_1, FRACTION
 from .encoders import build_frame_encoder, build_clip_encoder, FRAME_ENCODERS, CLIP_ENCODERS
 
 # %% auto #0
@@ -27,40 +27,34 @@ CPU_MODEL = dict(encoder='small_cnn', clip_encoder='tsm', num_frames=8, synopsis
 @dataclass
 class ModelConfig:
     "The network: variant, encoders, sizes of both streams, re-sampling and ablation switches."
-    variant: str = 'rdfer'             # 'rdfer' | 'single_stream' (M3DFEL-style) | 'resnet_lstm'
-    encoder: str = 'resnet18'          # per-frame encoder: 'small_cnn' | 'resnet18' | 'resnet50' | 'resnet18_tsm'
-    clip_encoder: str = 'tsm'          # per-clip encoder: 'tsm' (the frame encoder + temporal shift) | 'r3d18' | 'r2plus1d18' | 'small3d'
-    num_frames: int = 64               # T, frames per video given to the model
-    synopsis_frames: int = 16          # Ts, frames the synopsis stream sees (uniform among the T)
-    num_clips: int = 4                 # K, clips of the detail stream (instances of the single-stream baseline)
-    clip_len: int = 4                  # L, frames per clip
-    clip_stride: int = 2               # s, frame step inside a clip
-    feature_dim: int | None = None     # encoder output; None: the encoder's own width
-    hidden: int = 512                  # LSTM hidden size per direction (BiLSTM features are 2 * hidden)
-    heads: int = 8                     # heads of the gated self-attention
-    num_classes: int = NUM_CLASSES
-    resample: str = 'key'              # 'key' (key-expression centres) | 'uniform' (K evenly spaced centres)
-    centres: str = 'principal'         # 'principal' (k frames where the principal expression is most probable) | 'class_peaks'
-    label_guided: bool = False         # training only: centres where the labelled class is most probable
-    streams: str = 'both'              # 'both' | 'synopsis' | 'detail' (ablations)
-    cross_gate: bool = True            # the synopsis channel gate on the detail stream
-    sequence_models: int = 2           # 2: BiLSTM then gated self-attention; 1: BiLSTM only
-    pretrained: str | None = None      # local file with 2D ResNet (or small CNN) weights, for both streams
-    clip_pretrained: str | None = None # local file with R3D-18 / R(2+1)D-18 weights
-    dropout: float = 0.1
+    variant: str = option('rdfer', 'the network: rdfer (two streams), single_stream (M3DFEL-style) or resnet_lstm', choices=VARIANTS)
+    encoder: str = option('resnet18', 'the per-frame encoder', choices=FRAME_ENCODERS)
+    clip_encoder: str = option('tsm', 'the per-clip encoder (tsm: the frame encoder with a temporal shift)', choices=CLIP_ENCODERS)
+    num_frames: int = option(64, 'T, frames per video given to the model', check=AT_LEAST_1)
+    synopsis_frames: int = option(16, 'Ts, frames the synopsis stream sees (uniform among the T)', check=AT_LEAST_1)
+    num_clips: int = option(4, 'K, clips of the detail stream (instances of the single-stream baseline)', check=AT_LEAST_1)
+    clip_len: int = option(4, 'L, frames per clip', check=AT_LEAST_1)
+    clip_stride: int = option(2, 's, frame step inside a clip', check=AT_LEAST_1)
+    feature_dim: int | None = option(None, "the encoder's output width; None: the encoder's own")
+    hidden: int = option(512, 'LSTM hidden size per direction (BiLSTM features are 2 * hidden)', check=AT_LEAST_1)
+    heads: int = option(8, 'heads of the gated self-attention (they must divide 2 * hidden)', check=AT_LEAST_1)
+    num_classes: int = option(NUM_CLASSES, "outputs of the head: the dataset's classes (resolve_config sets it)", check=AT_LEAST_1)
+    resample: str = option('key', 'where the detail clips sit: key-expression centres, or K evenly spaced (uniform)', choices=('key', 'uniform'))
+    centres: str = option('principal', 'key centres: the k frames where the principal expression is most probable, or where the k classes peak',
+                          choices=('principal', 'class_peaks'))
+    label_guided: bool = option(False, 'training only: centres where the labelled class is most probable')
+    streams: str = option('both', 'the streams used (ablations)', choices=('both', 'synopsis', 'detail'))
+    cross_gate: bool = option(True, 'the synopsis channel gate on the detail stream')
+    sequence_models: int = option(2, '2: BiLSTM then gated self-attention; 1: BiLSTM only', choices=(1, 2))
+    pretrained: str | None = option(None, 'a local file with 2D ResNet (or small CNN) weights, for both streams')
+    clip_pretrained: str | None = option(None, 'a local file with R3D-18 / R(2+1)D-18 weights')
+    dropout: float = option(0.1, 'dropout in the sequence models and heads', check=FRACTION)
 
     def __post_init__(self): self.validate()
 
     def validate(self) -> 'ModelConfig':
-        "Raise ValueError naming the option when a value is not allowed."
-        def allowed(name, options):
-            if getattr(self, name) not in options:
-                raise ValueError(f'ModelConfig.{name}={getattr(self, name)!r}; allowed: {", ".join(map(str, options))}')
-        allowed('variant', VARIANTS); allowed('encoder', FRAME_ENCODERS); allowed('clip_encoder', CLIP_ENCODERS)
-        allowed('resample', ('key', 'uniform')); allowed('centres', ('principal', 'class_peaks')); allowed('streams', ('both', 'synopsis', 'detail'))
-        allowed('sequence_models', (1, 2))
-        for n in ('num_frames', 'synopsis_frames', 'num_clips', 'clip_len', 'clip_stride', 'hidden', 'heads', 'num_classes'):
-            if getattr(self, n) < 1: raise ValueError(f'ModelConfig.{n}={getattr(self, n)} must be >= 1')
+        "Raise ValueError naming the option when a value is not allowed: each against its declaration, then the rules that tie two together."
+        check_options(self, 'model')
         if (2 * self.hidden) % self.heads: raise ValueError(f'ModelConfig.heads={self.heads} must divide 2 * hidden = {2 * self.hidden}')
         if self.streams == 'detail' and self.resample == 'key':
             raise ValueError("ModelConfig.streams='detail' has no synopsis to find key expressions: set resample='uniform'")

@@ -6,6 +6,7 @@
 from __future__ import annotations
 import hashlib, json, math, os, platform, shutil, subprocess, sys, time
 from pathlib import Path
+from types import SimpleNamespace
 import numpy as np
 import torch
 import torch.distributed as dist
@@ -14,7 +15,8 @@ from .core import CLASSES, DataError, atomic_write_json, seed_everything
 from .metrics import classification_metrics
 from .sampling import batch_video
 from .config import (DataConfig, RunConfig, RUN_PARAMS, check_loader_memory, resolve_config, check_config, config_from_params, train_parser,
-                          data_classes, at_added_default, ADDED_OPTIONS)
+                          data_classes, at_added_default, ADDED_OPTIONS, SECTIONS, locate_data)
+from .core import volatile_options
 from .processes import Processes, setup_processes, close_processes, gather_objects
 from .runs import (CONFIG, ENVIRONMENT, METRICS, PREDICTIONS, AGREEMENT, FINAL, RECORDS, TENSORBOARD, records_path, epoch_records, checkpoints,
                         checkpoint_path, read_checkpoint, write_csv, read_csv, read_agreement_rows, save_checkpoint, load_last_checkpoint, set_rng_state,
@@ -22,9 +24,10 @@ from .runs import (CONFIG, ENVIRONMENT, METRICS, PREDICTIONS, AGREEMENT, FINAL, 
 
 # %% auto #0
 __all__ = ['synth_root', 'prepare_data_root', 'data_fingerprint', 'lr_at', 'build_loaders', 'processor_model',
-           'environment_record', 'NonFiniteLoss', 'train_one_epoch', 'evaluate', 'ground_truth', 'noise_detection',
-           'default_run_dir', 'TensorBoardLog', 'check_shared_run_dir', 'warm_start', 'train', 'train_command',
-           'plot_learning_curves']
+           'environment_record', 'NonFiniteLoss', 'predict_views', 'train_one_epoch', 'evaluate', 'ground_truth',
+           'noise_detection', 'default_run_dir', 'Callback', 'Fit', 'fit', 'ProgressBar', 'EpochLine', 'RunFiles',
+           'Checkpoint', 'OnEpoch', 'SyncProcesses', 'TensorBoardLog', 'check_shared_run_dir', 'warm_start', 'train',
+           'train_command', 'plot_learning_curves']
 
 # %% ../nbs/07_train.ipynb #bb631088
 def synth_root(cfg: DataConfig) -> Path:
@@ -132,6 +135,13 @@ def _to_device(batch: dict, loader, procs: Processes, epoch: int = 0) -> torch.T
     "The batch's clips on the device, finished there (colour, normalisation) when the loader left them uint8."
     return batch_video(batch, procs.device, getattr(loader.dataset, 'finish', None), epoch)
 
+@torch.no_grad()
+def predict_views(model, views: torch.Tensor) -> torch.Tensor:
+    "Logits (B, V, C) of a batch's extra views (B, V, T, 3, H, W), predicted as at test time (eval mode: no BatchNorm update, no dropout) in one pass."
+    model.eval()
+    try: return model(views.flatten(0, 1)).logits.float().unflatten(0, views.shape[:2])
+    finally: model.train()
+
 def train_one_epoch(model, strategy, loader, optimizer, schedule, epoch: int, cfg: RunConfig, procs: Processes,
                     progress=None) -> dict:
     "Train for one epoch; returns the mean loss, per-sample records and the items skipped."
@@ -148,12 +158,7 @@ def train_one_epoch(model, strategy, loader, optimizer, schedule, epoch: int, cf
         if video.dim() == 6: video, extra = video[:, 0], video[:, 1:]
         with _autocast(procs, cfg.train.amp):
             out = model(video, labels if label_guided else None)
-            view_logits = None
-            if extra is not None:
-                with torch.no_grad():       # the views are predicted as at test time: eval mode, no BatchNorm update, no dropout
-                    model.eval()
-                    view_logits = model(extra.flatten(0, 1)).logits.float().unflatten(0, extra.shape[:2])   # every view in one pass
-                    model.train()
+            view_logits = None if extra is None else predict_views(model, extra)
             loss, rec = strategy(out, labels, list(batch['video_id']), epoch, view_logits=view_logits)
         if not torch.isfinite(loss):
             raise NonFiniteLoss(f'non-finite loss ({loss.item()}) at epoch {epoch}, step {step}; '
@@ -240,8 +245,7 @@ def _decided(rows: list[dict], truth: dict | None) -> dict:
             | ({'noise_auroc': round(nd['auroc'], 4)} if nd else {}))
 
 # %% ../nbs/07_train.ipynb #b5c9280e
-_VOLATILE = {('train', 'resume'), ('train', 'device'), ('data', 'workers'), ('train', 'out_dir'), ('data', 'root'), ('data', 'cache'), ('data', 'hold_budget_mb'), ('train', 'tensorboard'),
-             ('train', 'keep_epochs'), ('train', 'warm_start')}    # where the data lies, how fast and what else a run keeps: not its results
+_VOLATILE = volatile_options(SECTIONS)    # declared identity=False: where the data lies, how fast and what else a run keeps, not its results
 
 def _identity(d: dict) -> dict:
     "The options of a config dict that define its run (not where the data lies, nor how fast the run goes)."
@@ -310,6 +314,59 @@ def _summary(ev: dict, epoch: int, num_classes: int) -> dict:
     m = classification_metrics(ev['label'], np.argmax(ev['probs'], 1) if ev['probs'] else [], num_classes)
     return dict(epoch=epoch, **m)
 
+# %% ../nbs/07_train.ipynb #c4f0a002
+class Callback:
+    "A concern of the training loop: `fit` calls each of these on every callback, in order, with the loop's state (`Fit`)."
+    def before_fit(self, f): pass
+    def before_epoch(self, f): pass
+    def after_train(self, f): pass      # the epoch's batches are done; its records not yet gathered
+    def after_epoch(self, f): pass      # the epoch's row (`f.row`) is in the history
+    def after_fit(self, f): pass        # the final metrics (`f.final`) are assembled
+
+class Fit(SimpleNamespace):
+    """The loop's state. Set up: cfg, run_dir, procs, model (net: wrapped for DDP or compiled), strategy, optimizer, schedule, train_dl,
+    test_dl, steps, classes, truth, history, best, start, callbacks; per epoch: epoch, bar, stats, rows, skipped, ev, summary, row; at the end: final."""
+
+def _call(f: Fit, event: str) -> None:
+    for cb in f.callbacks: getattr(cb, event)(f)
+
+def fit(f: Fit) -> dict:
+    "Train the epochs `f.start`..`epochs` with the callbacks `f.callbacks`; returns the final metrics."
+    _call(f, 'before_fit')
+    for f.epoch in range(f.start, f.cfg.train.epochs + 1):
+        _call(f, 'before_epoch')
+        f.train_dl.sampler.set_epoch(f.epoch); f.train_dl.dataset.set_epoch(f.epoch)
+        f.stats = train_one_epoch(f.net, f.strategy, f.train_dl, f.optimizer, f.schedule, f.epoch, f.cfg, f.procs, f.bar)
+        _call(f, 'after_train')
+        _end_epoch(f)
+        _call(f, 'after_epoch')
+    f.final = _final(f)
+    _call(f, 'after_fit')
+    return f.final
+
+def _end_epoch(f: Fit) -> None:
+    "Gather the epoch's records from every process, end the strategy's epoch, evaluate, and add the epoch's row to the history."
+    f.rows = [r for part in gather_objects(f.stats['records'], f.procs) for r in part]
+    f.skipped = [s for part in gather_objects(f.stats['skipped'], f.procs) for s in part]
+    f.strategy.end_epoch(f.epoch, rows=f.rows)     # the whole epoch's records, from every process
+    f.ev = evaluate(f.net, f.test_dl, f.cfg, f.procs)
+    f.summary, secs = _summary(f.ev, f.epoch, len(f.classes)), f.stats['seconds']
+    f.row = dict(epoch=f.epoch, train_loss=round(float(np.mean([s for s in gather_objects(f.stats['loss'], f.procs)])), 6),
+                 lr=f.schedule(f.epoch, f.steps - 1), uar=round(f.summary['uar'], 4), war=round(f.summary['war'], 4),
+                 epoch_time_s=round(secs, 3), videos_per_s=round(len(f.rows) / max(secs, 1e-9), 3),
+                 skipped=len(f.skipped) + len(f.ev['skipped']), **_decided(f.rows, f.truth))
+    f.history.append(f.row)
+    if f.best is None or f.summary['uar'] > f.best['uar']: f.best = f.summary | dict(chosen_on='test split')
+
+def _final(f: Fit) -> dict:
+    "The run's final metrics: the last epoch's (evaluated now if the loop ran none), the best, and (rank 0) the noise detection of its last records."
+    t = f.cfg.train
+    if f.ev is None: f.ev = evaluate(f.net, f.test_dl, f.cfg, f.procs)
+    final = dict(last=_summary(f.ev, t.epochs, len(f.classes)), best=f.best, epochs=t.epochs, classes=list(f.classes), run_dir=str(f.run_dir))
+    nd = noise_detection(_epoch_rows(f.run_dir, t.epochs), f.truth) if f.procs.is_main else None   # the last epoch's records, as written
+    if nd: final['noise_detection'] = nd
+    return final
+
 # %% ../nbs/07_train.ipynb #8a7f31d7
 def _epoch_rows(run_dir: Path, epoch: int) -> list[dict]:
     "The agreement records of one epoch of a run folder (none without its file)."
@@ -325,8 +382,54 @@ def _write_final(run_dir: Path, ev: dict, final: dict, classes: tuple) -> None:
     write_csv(run_dir / AGREEMENT, rows)
     atomic_write_json(run_dir / FINAL, {k: v for k, v in final.items() if k != 'run_dir'})
 
+# %% ../nbs/07_train.ipynb #c4f0a003
+class ProgressBar(Callback):
+    "A tqdm bar over each epoch's training videos (rank 0), updated by `train_one_epoch` after every step."
+    def before_epoch(self, f):
+        from tqdm.auto import tqdm
+        t = f.cfg.train
+        f.bar = tqdm(total=len(f.train_dl.dataset) if not t.max_steps else f.steps * t.batch_size, desc=f'epoch {f.epoch}/{t.epochs}', leave=False)
+    def after_train(self, f): f.bar.close(); f.bar = None
+
+class EpochLine(Callback):
+    "Rank 0's console: a line per epoch, and every item the loaders skipped."
+    def after_epoch(self, f):
+        row, t, skipped = f.row, f.cfg.train, f.skipped + f.ev['skipped']
+        print(f"epoch {f.epoch}/{t.epochs}  loss {row['train_loss']:.4f}  UAR {row['uar']:.2f}  WAR {row['war']:.2f}  "
+              f"{row['epoch_time_s']:.1f}s ({row['videos_per_s']:.1f} videos/s)" + (f"  noise AUROC {row['noise_auroc']:.3f}" if 'noise_auroc' in row else ''))
+        for vid, msg in skipped: print(f'[rdfer] epoch {f.epoch}: skipped {vid}: {msg}')
+        if skipped: print(f'[rdfer] epoch {f.epoch}: {len(skipped)} item(s) skipped (on_error=skip)')
+
+class RunFiles(Callback):
+    "Rank 0's run folder: config.json and environment.json first, each epoch's records and metrics.csv, the final files last."
+    def before_fit(self, f):
+        atomic_write_json(f.run_dir / CONFIG, _run_record(f.cfg))
+        env = environment_record(f.procs) | dict(frame_cache=getattr(f.train_dl.dataset, 'cache_record', None))
+        if (f.run_dir / ENVIRONMENT).exists(): env['earlier'] = json.loads((f.run_dir / ENVIRONMENT).read_text())
+        atomic_write_json(f.run_dir / ENVIRONMENT, env)
+    def after_epoch(self, f): write_csv(records_path(f.run_dir, f.epoch), f.rows); write_csv(f.run_dir / METRICS, f.history)
+    def after_fit(self, f): _write_final(f.run_dir, f.ev, f.final, f.classes)
+
+class Checkpoint(Callback):
+    "Rank 0 saves each epoch's checkpoint, the last of the epoch's files: what a resumed run starts from."
+    def after_epoch(self, f):
+        t = f.cfg.train
+        save_checkpoint(f.run_dir, f.epoch, dict(model=f.model.state_dict(), config=f.cfg.to_dict(), optimizer=f.optimizer.state_dict(),
+                                                 strategy=f.strategy.state_dict(), history=f.history, best=f.best, last=f.summary,
+                                                 classes=list(f.classes)), t.keep_checkpoints, t.keep_epochs)
+
+class OnEpoch(Callback):
+    "The caller's hook (`train(on_epoch=...)`): each epoch's metrics row, on rank 0."
+    def __init__(self, hook): self.hook = hook
+    def after_epoch(self, f): self.hook(f.row)
+
+class SyncProcesses(Callback):
+    "Under torchrun: every process waits for rank 0's files at each epoch's end and at the run's."
+    def after_epoch(self, f): dist.barrier()
+    def after_fit(self, f): dist.barrier()
+
 # %% ../nbs/07_train.ipynb #573cc688
-class TensorBoardLog:
+class TensorBoardLog(Callback):
     "Per-epoch scalars and record histograms of a run for TensorBoard, in `<run>/tensorboard`; resuming after epoch k drops what a crash left past it."
     SCALARS = {'train_loss': 'train/loss', 'lr': 'train/lr', 'videos_per_s': 'train/videos_per_s', 'uar': 'test/UAR', 'war': 'test/WAR',
                'frac_clean': 'categories/clean', 'frac_hard': 'categories/hard', 'frac_noisy': 'categories/noisy', 'noise_auroc': 'noise/AUROC'}
@@ -343,6 +446,8 @@ class TensorBoardLog:
             if np.isfinite(v).any(): self.writer.add_histogram(f'records/{k}', v[np.isfinite(v)], epoch)
         self.writer.flush()
     def close(self) -> None: self.writer.close()
+    def after_epoch(self, f): self.epoch_end(f.epoch, f.row, f.rows)
+    def after_fit(self, f): self.close()
 
 # %% ../nbs/07_train.ipynb #c2da0e46
 def check_shared_run_dir(run_dir: Path, epoch: int, procs: Processes) -> None:
@@ -355,84 +460,42 @@ def check_shared_run_dir(run_dir: Path, epoch: int, procs: Processes) -> None:
                                  'one folder that every node shares (the same path on shared storage)')
 
 # %% ../nbs/07_train.ipynb #684eb097
-def _train(cfg: RunConfig, run_dir: Path, procs: Processes, progress: bool, on_epoch=None) -> dict:
+def _setup(cfg: RunConfig, run_dir: Path, procs: Processes) -> Fit:
+    "The loop's state before its first epoch: data, model, strategy and optimiser, restored from the last checkpoint when resuming."
     from rdfer.model import build_model
     from rdfer.agreement import build_strategy
-    saved = run_dir / CONFIG
     ckpt = load_last_checkpoint(run_dir) if cfg.train.resume else None
     check_shared_run_dir(run_dir, ckpt['epoch'] if ckpt else 0, procs)
     seed_everything(cfg.train.seed)
     root = prepare_data_root(cfg.data, procs.is_main)
     if procs.distributed: dist.barrier()
-    truth = ground_truth(root)
-    classes = data_classes(cfg.data)              # the model's head has as many outputs (check_config)
-    model = build_model(cfg.model).to(procs.device)
+    f = Fit(cfg=cfg, run_dir=run_dir, procs=procs, truth=ground_truth(root), classes=data_classes(cfg.data),   # the head has as many outputs
+            model=build_model(cfg.model).to(procs.device), strategy=build_strategy(cfg.strategy), history=[], best=None, start=1, bar=None, ev=None)
     if procs.device.type == 'cuda' and cfg.train.channels_last:
         from rdfer.encoders import to_channels_last
-        model = to_channels_last(model)
-    strategy = build_strategy(cfg.strategy)
-    optimizer = torch.optim.AdamW(_param_groups(model, cfg.train.weight_decay), lr=cfg.train.lr)
-    history, best, start = [], None, 1
+        f.model = to_channels_last(f.model)
+    f.optimizer = torch.optim.AdamW(_param_groups(f.model, cfg.train.weight_decay), lr=cfg.train.lr)
     if ckpt is not None:
-        model.load_state_dict(ckpt['model']); optimizer.load_state_dict(ckpt['optimizer'])
-        strategy.load_state_dict(ckpt['strategy']); history, best, start = ckpt['history'], ckpt['best'], ckpt['epoch'] + 1
+        f.model.load_state_dict(ckpt['model']); f.optimizer.load_state_dict(ckpt['optimizer'])
+        f.strategy.load_state_dict(ckpt['strategy']); f.history, f.best, f.start = ckpt['history'], ckpt['best'], ckpt['epoch'] + 1
         set_rng_state(ckpt['rng'])
         if procs.is_main: print(f'[rdfer] resuming {run_dir} after epoch {ckpt["epoch"]}')
-    net = model
+    f.net = f.model
     if procs.distributed:
-        net = torch.nn.parallel.DistributedDataParallel(model, device_ids=[procs.device.index] if procs.device.type == 'cuda' else None)
-    if cfg.train.compile: net = torch.compile(net)
-    train_dl, test_dl = build_loaders(cfg, root, procs, views=1 + getattr(strategy, 'needs_views', 0))
-    steps = min(len(train_dl), cfg.train.max_steps or len(train_dl))
-    t = cfg.train
-    schedule = lambda epoch, step: lr_at((epoch - 1) * steps + step, t.epochs * steps, int(t.warmup_epochs * steps), t.lr, t.min_lr)
-    if procs.is_main:
-        atomic_write_json(saved, _run_record(cfg))
-        env = environment_record(procs) | dict(frame_cache=getattr(train_dl.dataset, 'cache_record', None))
-        if (run_dir / ENVIRONMENT).exists():
-            env['earlier'] = json.loads((run_dir / ENVIRONMENT).read_text())
-        atomic_write_json(run_dir / ENVIRONMENT, env)
-    bar, ev = None, None
-    tb = TensorBoardLog(run_dir, start) if t.tensorboard and procs.is_main else None
-    for epoch in range(start, t.epochs + 1):
-        train_dl.sampler.set_epoch(epoch); train_dl.dataset.set_epoch(epoch)
-        if progress and procs.is_main:
-            from tqdm.auto import tqdm
-            bar = tqdm(total=len(train_dl.dataset) if not t.max_steps else steps * t.batch_size, desc=f'epoch {epoch}/{t.epochs}', leave=False)
-        stats = train_one_epoch(net, strategy, train_dl, optimizer, schedule, epoch, cfg, procs, bar)
-        if bar is not None: bar.close()
-        rows = [r for part in gather_objects(stats['records'], procs) for r in part]
-        skipped = [s for part in gather_objects(stats['skipped'], procs) for s in part]
-        strategy.end_epoch(epoch, rows=rows)     # the whole epoch's records, from every process
-        ev = evaluate(net, test_dl, cfg, procs)
-        summary = _summary(ev, epoch, len(classes))
-        row = dict(epoch=epoch, train_loss=round(float(np.mean([s for s in gather_objects(stats['loss'], procs)])), 6),
-                   lr=schedule(epoch, steps - 1), uar=round(summary['uar'], 4), war=round(summary['war'], 4),
-                   epoch_time_s=round(stats['seconds'], 3), videos_per_s=round(len(rows) / max(stats['seconds'], 1e-9), 3),
-                   skipped=len(skipped) + len(ev['skipped']), **_decided(rows, truth))
-        history.append(row)
-        if best is None or summary['uar'] > best['uar']: best = summary | dict(chosen_on='test split')
-        if procs.is_main:
-            print(f"epoch {epoch}/{t.epochs}  loss {row['train_loss']:.4f}  UAR {row['uar']:.2f}  WAR {row['war']:.2f}  "
-                  f"{row['epoch_time_s']:.1f}s ({row['videos_per_s']:.1f} videos/s)" + (f"  noise AUROC {row['noise_auroc']:.3f}" if 'noise_auroc' in row else ''))
-            for vid, msg in skipped + ev['skipped']: print(f'[rdfer] epoch {epoch}: skipped {vid}: {msg}')
-            if skipped or ev['skipped']: print(f'[rdfer] epoch {epoch}: {len(skipped) + len(ev["skipped"])} item(s) skipped (on_error=skip)')
-            write_csv(records_path(run_dir, epoch), rows)
-            write_csv(run_dir / METRICS, history)
-            if on_epoch is not None: on_epoch(row)
-            if tb is not None: tb.epoch_end(epoch, row, rows)
-            save_checkpoint(run_dir, epoch, dict(model=model.state_dict(), config=cfg.to_dict(), optimizer=optimizer.state_dict(),
-                                                 strategy=strategy.state_dict(), history=history, best=best,
-                                                 last=summary, classes=list(classes)), t.keep_checkpoints, t.keep_epochs)
-        if procs.distributed: dist.barrier()
-    if ev is None: ev = evaluate(net, test_dl, cfg, procs)
-    final = dict(last=_summary(ev, t.epochs, len(classes)), best=best, epochs=t.epochs, classes=list(classes), run_dir=str(run_dir))
-    nd = noise_detection(_epoch_rows(run_dir, t.epochs), truth) if procs.is_main else None
-    if nd: final['noise_detection'] = nd
-    if procs.is_main: _write_final(run_dir, ev, final, classes)
-    if tb is not None: tb.close()
-    if procs.distributed: dist.barrier()
-    return final
+        f.net = torch.nn.parallel.DistributedDataParallel(f.model, device_ids=[procs.device.index] if procs.device.type == 'cuda' else None)
+    if cfg.train.compile: f.net = torch.compile(f.net)
+    f.train_dl, f.test_dl = build_loaders(cfg, root, procs, views=1 + getattr(f.strategy, 'needs_views', 0))
+    f.steps, t = min(len(f.train_dl), cfg.train.max_steps or len(f.train_dl)), cfg.train
+    f.schedule = lambda epoch, step: lr_at((epoch - 1) * f.steps + step, t.epochs * f.steps, int(t.warmup_epochs * f.steps), t.lr, t.min_lr)
+    return f
+
+def _train(cfg: RunConfig, run_dir: Path, procs: Processes, progress: bool, on_epoch=None, callbacks=()) -> dict:
+    f, main, t = _setup(cfg, run_dir, procs), procs.is_main, cfg.train
+    f.callbacks = [*([ProgressBar()] if progress and main else []), *([EpochLine(), RunFiles()] if main else []),
+                   *([OnEpoch(on_epoch)] if on_epoch is not None and main else []),
+                   *([TensorBoardLog(run_dir, f.start)] if t.tensorboard and main else []), *([Checkpoint()] if main else []),
+                   *callbacks, *([SyncProcesses()] if procs.distributed else [])]
+    return fit(f)
 
 # %% ../nbs/07_train.ipynb #2111ffdd
 def warm_start(cfg: RunConfig, run_dir: Path) -> int:
@@ -467,10 +530,11 @@ def warm_start(cfg: RunConfig, run_dir: Path) -> int:
     return w
 
 # %% ../nbs/07_train.ipynb #1590063f
-def train(cfg: RunConfig | dict, progress: bool = True, on_epoch=None) -> dict:
-    "Run (or resume, or return the finished) experiment of `cfg`; returns the final metrics. `on_epoch(row)` sees each epoch's metrics row."
+def train(cfg: RunConfig | dict, progress: bool = True, on_epoch=None, callbacks=()) -> dict:
+    "Run (or resume, or return the finished) experiment of `cfg`; returns the final metrics. `on_epoch(row)` sees each epoch's metrics row; `callbacks` are added to the loop's own."
     cfg = RunConfig.from_dict(cfg) if isinstance(cfg, dict) else cfg
     check_config(cfg)
+    cfg = locate_data(cfg)                          # a dataset's folder, recorded in config.json
     main = int(os.environ.get('RANK', 0)) == 0      # only rank 0 locks and writes
     check_loader_memory(cfg, int(os.environ.get('LOCAL_WORLD_SIZE', 1)))   # before anything is built: one line, not a killed kernel
     if cfg.data.dataset == 'synth': prepare_data_root(cfg.data)   # rendered first, its labels are part of the run's identity (processes take turns)
@@ -482,7 +546,7 @@ def train(cfg: RunConfig | dict, progress: bool = True, on_epoch=None) -> dict:
             if int(os.environ.get('WORLD_SIZE', 1)) > 1: raise ValueError('train.warm_start runs in one process, not under torchrun')
             warm_start(cfg, run_dir)
         procs = setup_processes(cfg.train.device)
-        try: return _train(cfg, run_dir, procs, progress, on_epoch)
+        try: return _train(cfg, run_dir, procs, progress, on_epoch, callbacks)
         finally: close_processes(procs)
 
 # %% ../nbs/07_train.ipynb #75ac1ee5
