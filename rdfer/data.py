@@ -15,10 +15,10 @@ from .core import CLASSES, NUM_CLASSES, MAFW_CLASSES, DATASET_CLASSES, DataError
 
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'VIDEO_EXTS', 'MEDIA', 'DFEW_FRAME_DIRS', 'DFEW_VIDEO_DIRS', 'MAFW_SPLIT_DIRS', 'MAFW_FRAME_DIRS',
-           'MAFW_VIDEO_DIRS', 'DATASETS', 'FOLDED', 'DATA_FOLDERS', 'DEFAULT_DATA_HOME', 'SEEK_MIN_FRAMES',
+           'MAFW_VIDEO_DIRS', 'DATASETS', 'FOLDED', 'DATA_FOLDERS', 'DEFAULT_DATA_HOME', 'SEEK_MIN_FRAMES', 'READERS',
            'CHECK_CHUNK', 'VideoItem', 'frame_names', 'frame_files', 'generic_classes', 'dataset_classes', 'load_split',
-           'split_files', 'find_data_root', 'FrameFolderReader', 'upright', 'VideoReader', 'open_reader', 'check_clip',
-           'CheckReport', 'check_data', 'check_data_command']
+           'split_files', 'find_data_root', 'check_indices', 'FrameFolderReader', 'upright', 'VideoReader',
+           'register_reader', 'open_reader', 'check_clip', 'CheckReport', 'check_data', 'check_data_command']
 
 # %% ../nbs/01_data.ipynb #52fc8967
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png')
@@ -368,7 +368,7 @@ def find_data_root(dataset: str, root=None) -> Path:
                              f'(the folder that contains {DATA_FOLDERS[dataset][0]}/), or pass {how}')
 
 # %% ../nbs/01_data.ipynb #9aa701e7
-def _check_indices(indices, n: int, path) -> np.ndarray:
+def check_indices(indices, n: int, path) -> np.ndarray:
     idx = np.asarray(indices, dtype=np.int64).reshape(-1)
     if idx.size and (idx.min() < 0 or idx.max() >= n):
         raise DataError(path, f'frame index {int(idx.max() if idx.max() >= n else idx.min())} out of range: the clip has {n} frames')
@@ -412,7 +412,7 @@ class FrameFolderReader:
     def num_frames(self) -> int: return len(self.names)
     def read(self, indices) -> torch.Tensor:
         "uint8 RGB frames (T, 3, H, W) at `indices`, in that order."
-        idx = _check_indices(indices, self.num_frames, self.path)
+        idx = check_indices(indices, self.num_frames, self.path)
         uniq, inv = np.unique(idx, return_inverse=True)
         imgs = _decode_images([self.file(i) for i in uniq])
         shapes = {tuple(x.shape) for x in imgs}
@@ -478,7 +478,7 @@ class VideoReader:
         for i, f in enumerate(c.decode(s)): yield i, f
     def read(self, indices) -> torch.Tensor:
         "uint8 RGB frames (T, 3, H, W) at `indices`, in that order."
-        idx = _check_indices(indices, self.num_frames, self.path)
+        idx = check_indices(indices, self.num_frames, self.path)
         if not idx.size: return torch.empty(0, 3, 0, 0, dtype=torch.uint8)
         need, got = set(idx.tolist()), {}
         lo, hi = min(need), max(need)
@@ -496,13 +496,18 @@ class VideoReader:
         return _stack_hwc([got[i] for i in idx.tolist()])
 
 # %% ../nbs/01_data.ipynb #4185c346
+READERS = {'frames': FrameFolderReader, 'video': VideoReader}   # an item's media -> its reader; rdfer.cache adds 'cache'
+
+def register_reader(media: str, reader) -> None:
+    "Let `open_reader` read items of `media` with `reader(path)`: how the frame cache (`rdfer.cache`, imported by `rdfer.sampling`) adds its own."
+    READERS[media] = reader
+
 def open_reader(item_or_path):
-    "A reader for a `VideoItem` or a path (frame folder or video file)."
+    "A reader for a `VideoItem` (by its media) or a path (frame folder or video file)."
     if isinstance(item_or_path, VideoItem):
-        if item_or_path.media == 'cache':              # the decoded-frame cache (02a_cache)
-            from rdfer.cache import CacheReader
-            return CacheReader(item_or_path.path)
-        return (FrameFolderReader if item_or_path.media == 'frames' else VideoReader)(item_or_path.path)
+        reader = READERS.get(item_or_path.media)
+        if reader is None: raise DataError(item_or_path.path, f"no reader for media {item_or_path.media!r}; known: {', '.join(READERS)} (the frame cache's is added by importing rdfer.cache)")
+        return reader(item_or_path.path)
     p = Path(item_or_path)
     if p.is_dir(): return FrameFolderReader(p)
     if p.is_file(): return VideoReader(p)

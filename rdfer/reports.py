@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from .core import CLASSES, MAFW_CLASSES, DATASET_CLASSES, DataError, atomic_write, classes_for
 from .stats import Interval, interval, paired, verdict
-from .train import _VOLATILE as _RUN_VOLATILE
+from .train import _VOLATILE as _RUN_VOLATILE, shared_smoke_runs
 from .config import at_added_default
 from .runs import (CONFIG, METRICS, FINAL, AGREEMENT, PREDICTIONS, CHECKPOINTS, read_csv, write_csv, read_json, read_agreement_rows,
                         latest_checkpoint, read_checkpoint)
@@ -26,8 +26,8 @@ __all__ = ['REPORTED', 'STRATEGY_ORDER', 'BEST', 'ABLATION_ORDER', 'DETECTION_FI
            'conclusions_of', 'compare_conclusions', 'compare_command', 'rendering_check', 'localisation',
            'uniform_localisation', 'localisation_table', 'plot_localisation', 'save_figure',
            'plot_agreement_by_category', 'category_fractions', 'plot_category_evolution', 'noisy_scores',
-           'plot_roc_curves', 'plot_resampling_example', 'load_run_model', 'resampling_example', 'plot_confusion_grid',
-           'summed_confusion', 'plot_robustness']
+           'plot_roc_curves', 'plot_resampling_example', 'resampling_example', 'plot_confusion_grid',
+           'summed_confusion', 'plot_robustness', 'smoke_setup']
 
 # %% ../nbs/12_reports.ipynb #35f3fb85
 _PUBLISHED = [  # method, venue/year, DFEW, FERV39K, MAFW (UAR, WAR; None: not reported) -- nbs/paper.ipynb section 5
@@ -376,12 +376,12 @@ def data_root(run: Run) -> Path:
     d = run.section('data')
     if d.get('root') or d.get('dataset') != 'synth': return Path(d.get('root', ''))
     from rdfer.config import DataConfig
-    from rdfer.train import synth_root
+    from rdfer.synth import synth_root
     return synth_root(DataConfig(**{k: v for k, v in d.items() if k in DataConfig.__dataclass_fields__}))
 
 def run_truth(run: Run) -> dict | None:
     "Per video id: `noisy` and `hard` flags from the run's synthetic benchmark, or None without ground truth."
-    from rdfer.train import ground_truth
+    from rdfer.synth import ground_truth
     return ground_truth(data_root(run))
 
 def records_at(records: list[dict], epoch: int | None = None) -> list[dict]:
@@ -736,20 +736,12 @@ def plot_resampling_example(frames, frame_probs, key_positions, clip_frame_indic
     return fig
 
 # %% ../nbs/12_reports.ipynb #c531c684
-def load_run_model(run: Run):
-    "The network of a run with the weights of its last checkpoint, in eval mode."
-    from rdfer.model import ModelConfig, build_model
-    path = latest_checkpoint(run.path)
-    if path is None: raise DataError(run.path / CHECKPOINTS, 'no checkpoint epoch_NNN.pt: the re-sampling example needs a trained model')
-    model = build_model(ModelConfig(**run.section('model')))
-    model.load_state_dict(read_checkpoint(path)['model'])   # weights only: a checkpoint cannot run code
-    return model.eval()
-
 def resampling_example(run: Run, video_id: str | None = None) -> dict:
     "Frames, per-frame probabilities, key positions and clip frames of one test video through a run's model."
     import torch
     from rdfer.data import load_split, open_reader
     from rdfer.sampling import VideoClipDataset
+    from rdfer.predict import load_model
     from rdfer.model import synopsis_frame_indices
     d, root = run.section('data'), data_root(run)
     items = load_split('dfew' if run.dataset == 'synth' else run.dataset, root, 'test', fold=run.fold, media=d.get('media', 'auto'),
@@ -765,7 +757,8 @@ def resampling_example(run: Run, video_id: str | None = None) -> dict:
     reader = open_reader(items[index])
     idx = ds.frame_indices(index, reader.num_frames)[0]
     frames = reader.read(idx).numpy()
-    with torch.no_grad(): out = load_run_model(run)(ds[index]['video'][None])
+    model, _ = load_model(run.path)        # rdfer.predict's loader: the last checkpoint, weights only, checked against the configuration
+    with torch.no_grad(): out = model(ds[index]['video'][None])
     if out.key_positions is None: raise ValueError(f'{run.path}: the model ({run.variant}) does not re-sample key expressions')
     probs_src = out.synopsis_frame_logits if out.synopsis_frame_logits is not None else out.clip_logits
     probs = probs_src[0].float().softmax(-1).numpy()
@@ -821,3 +814,12 @@ def plot_robustness(runs: list[Run], title: str = 'Synthetic benchmark: robustne
         if rates: ax.set_xticks(rates); ax.set_xlim(min(rates) - 0.05, max(rates) + 0.05)
     fig.suptitle(title)
     return fig
+
+# %% ../nbs/12_reports.ipynb #5760a751
+def smoke_setup(runs_dir, figures_dir, smoke: bool = False) -> tuple[str, str]:
+    "With `smoke` (the notebooks under nbdev_test): a temporary figures folder, and tiny runs when `runs_dir` has no finished run."
+    import tempfile
+    if not smoke: return str(runs_dir), str(figures_dir)
+    figures_dir = tempfile.mkdtemp(prefix='rdfer-figures-')
+    if not find_runs(runs_dir, verbose=False): runs_dir = shared_smoke_runs()
+    return str(runs_dir), figures_dir

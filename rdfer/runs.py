@@ -9,14 +9,15 @@ from contextlib import contextmanager
 from pathlib import Path
 import numpy as np
 
-from .core import DataError, atomic_write, atomic_torch_save, remove_stale_temps, safe_torch_load
+from typing import Sequence
+from .core import CLASSES, DataError, atomic_write, atomic_write_json, atomic_torch_save, remove_stale_temps, safe_torch_load
 
 # %% auto #0
 __all__ = ['CONFIG', 'ENVIRONMENT', 'METRICS', 'PREDICTIONS', 'AGREEMENT', 'FINAL', 'RECORDS', 'CHECKPOINTS', 'TENSORBOARD',
            'CHECKPOINT_KEYS', 'records_path', 'checkpoint_path', 'checkpoints', 'latest_checkpoint', 'epoch_records',
            'write_csv', 'read_csv', 'read_json', 'read_agreement_rows', 'read_agreement_records', 'rng_state',
            'set_rng_state', 'UnreadableCheckpoint', 'read_checkpoint', 'save_checkpoint', 'load_last_checkpoint',
-           'run_folder_lock']
+           'run_folder_lock', 'example_run']
 
 # %% ../nbs/06a_runs.ipynb #d53d56cd
 CONFIG, ENVIRONMENT, METRICS = 'config.json', 'environment.json', 'metrics.csv'
@@ -172,3 +173,26 @@ def run_folder_lock(run_dir: Path, main: bool = True):
         f.seek(0); f.truncate(); f.write(f'pid {os.getpid()} on {platform.node()} since {time.strftime("%Y-%m-%d %H:%M:%S")}\n'); f.flush()
         remove_stale_temps(run_dir)    # left by writes that a kill interrupted; this process owns the folder now
         yield
+
+# %% ../nbs/06a_runs.ipynb #70c7a204
+def example_run(path, dataset: str = 'synth', strategy: str = 'rdfer', fold: int = 1, seed: int = 42, noise_rate: float = 0.4,
+                uar: float = 50.0, war: float = 60.0, per_class=None, auroc: float | None = 0.7, epochs: int = 2,
+                variant: str = 'rdfer', model: dict | None = None, finished: bool = True, best_uar: float | None = None,
+                records: list[dict] | None = None, classes: Sequence[str] | None = None) -> Path:
+    "Write a fabricated run folder in the format `rdfer.train` writes (for tests and examples); `classes` are recorded as a run records its dataset's."
+    path = Path(path)
+    data = dict(dataset=dataset, root='', fold=fold, synth=dict(noise_rate=noise_rate) if dataset == 'synth' else {})
+    cfg = dict(data=data, model=dict(variant=variant, **(model or {})), strategy=dict(name=strategy), train=dict(epochs=epochs, seed=seed))
+    atomic_write_json(path / CONFIG, cfg)
+    write_csv(path / METRICS, [dict(epoch=e, train_loss=1.0 / e, uar=uar, war=war, frac_clean=0.5, frac_hard=0.3, frac_noisy=0.2)
+                                     for e in range(1, (epochs if finished else epochs - 1) + 1)])
+    if records: write_csv(path / AGREEMENT, records)
+    if finished:
+        C = len(classes) if classes else len(per_class) if per_class is not None else len(CLASSES)
+        pc = list(per_class) if per_class is not None else [uar] * C
+        last = dict(epoch=epochs, uar=uar, war=war, per_class_recall=pc, confusion=np.eye(C, dtype=int).tolist())
+        final = dict(last=last, best=last | dict(uar=uar if best_uar is None else best_uar, chosen_on='test split'), epochs=epochs)
+        if classes: final['classes'] = list(classes)
+        if auroc is not None: final['noise_detection'] = dict(auroc=auroc, n=32)
+        atomic_write_json(path / FINAL, final)
+    return path

@@ -12,6 +12,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset, default_collate, get_worker_info
 from .core import DataError
 from .data import VideoItem, open_reader
+import rdfer.cache       # registers the frame cache's reader: a loader, in any process, reads media='cache' items
 
 # %% auto #0
 __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'FINISH_ON', 'GREY', 'PREFETCH', 'HOLD_SAMPLE', 'segment_indices',

@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_synth.ipynb #ba6bd054
 from __future__ import annotations
-import argparse, csv, io, json, math, multiprocessing as mp, os, shutil, sys, time
+import argparse, csv, hashlib, io, json, math, multiprocessing as mp, os, shutil, sys, time
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
@@ -16,7 +16,8 @@ __all__ = ['ACTION_UNITS', 'EXPRESSIONS', 'CONFUSABLE', 'HARD_FACTORS', 'NOISE_K
            'FPS', 'JPEG_QUALITY', 'META_COLUMNS', 'FORMAT_VERSION', 'RENDER_MARK', 'allowed_factors', 'VideoPlan',
            'plan_benchmark', 'ExpressionTrack', 'expression_track', 'sample_scene', 'draw_face', 'render_video',
            'resembled_class', 'draw_label_noise', 'write_frames', 'write_video', 'write_labels', 'read_metadata',
-           'render_benchmark', 'relabel_benchmark', 'ensure_benchmark', 'synth_command', 'plot_examples']
+           'render_benchmark', 'relabel_benchmark', 'ensure_benchmark', 'synth_root', 'ground_truth', 'synth_command',
+           'plot_examples']
 
 # %% ../nbs/03_synth.ipynb #62e38c71
 ACTION_UNITS = ('brow_raise', 'brow_inner', 'eye_open', 'cheek_raise', 'nose_wrinkle', 'upper_lip',
@@ -536,6 +537,20 @@ def ensure_benchmark(root, **params) -> Path:
                 _ready_for_render(clean, want | dict(noise_rate=0.0), 0.0)
                 render_benchmark(clean, **(want | dict(noise_rate=0.0)), workers=params.get('workers'))
         return relabel_benchmark(clean, root, want['noise_rate'], want['noise_kind'])
+
+# %% ../nbs/03_synth.ipynb #e6b0c002
+def synth_root(cfg) -> Path:
+    "The folder of the benchmark a data config (`rdfer.config.DataConfig`) asks for: `data.root`, else one in `$RDFER_CACHE` named by its options."
+    if cfg.root: return Path(cfg.root)
+    key = hashlib.sha1(json.dumps(cfg.synth, sort_keys=True).encode()).hexdigest()[:10]
+    return Path(os.environ.get('RDFER_CACHE', Path.home() / '.cache' / 'rdfer')) / f'synth-{key}'
+
+def ground_truth(root) -> dict | None:
+    "Per video id: `noisy` (given label wrong) and `hard` flags from a benchmark's `synth_meta.csv`; None for a folder without one (a real dataset)."
+    path = Path(root) / 'synth_meta.csv'
+    if not path.exists(): return None
+    with open(path, newline='') as f:
+        return {r['video_id']: dict(noisy=int(r['noisy']), hard=int(r['difficulty'] == 'hard')) for r in csv.DictReader(f)}
 
 # %% ../nbs/03_synth.ipynb #302bf240
 def synth_command(argv: list[str]) -> int:

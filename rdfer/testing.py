@@ -14,8 +14,7 @@ from .core import CLASSES, MAFW_CLASSES
 # %% auto #0
 __all__ = ['DFEW_VERSIONS', 'DFEW_VIDEO_FOLDERS', 'FERV39K_SCENES', 'REALSIZE_INDEX', 'MAX_LINKS', 'frame_value',
            'encoded_frame_numbers', 'write_frames', 'write_video', 'make_dfew_tree', 'make_ferv39k_tree',
-           'make_mafw_tree', 'make_generic_tree', 'realsize_index', 'make_realsize_tree', 'example_run', 'smoke_runs',
-           'shared_smoke_runs', 'smoke_setup']
+           'make_mafw_tree', 'make_generic_tree', 'realsize_index', 'make_realsize_tree']
 
 # %% ../nbs/01a_testing.ipynb #c444e7c1
 def frame_value(i: int) -> int:
@@ -190,65 +189,3 @@ def make_realsize_tree(dataset: str, root, index: list[dict] | None = None, size
         for split in ('train', 'test'):
             write(root / '4_setups' / 'All_scenes' / f'{split}_All.csv', ''.join(f'{r["clip"]} {CLASSES[r["label"]]}\n' for r in rows if r['split'] == split))
     return root
-
-# %% ../nbs/01a_testing.ipynb #70c7a204
-def example_run(path, dataset: str = 'synth', strategy: str = 'rdfer', fold: int = 1, seed: int = 42, noise_rate: float = 0.4,
-                uar: float = 50.0, war: float = 60.0, per_class=None, auroc: float | None = 0.7, epochs: int = 2,
-                variant: str = 'rdfer', model: dict | None = None, finished: bool = True, best_uar: float | None = None,
-                records: list[dict] | None = None, classes: Sequence[str] | None = None) -> Path:
-    "Write a fabricated run folder in the format of `rdfer.train` (for tests and examples); `classes` are recorded as a run records its dataset's."
-    from rdfer.runs import AGREEMENT, CONFIG, FINAL, METRICS, write_csv
-    from rdfer.core import atomic_write_json
-    path = Path(path)
-    data = dict(dataset=dataset, root='', fold=fold, synth=dict(noise_rate=noise_rate) if dataset == 'synth' else {})
-    cfg = dict(data=data, model=dict(variant=variant, **(model or {})), strategy=dict(name=strategy), train=dict(epochs=epochs, seed=seed))
-    atomic_write_json(path / CONFIG, cfg)
-    write_csv(path / METRICS, [dict(epoch=e, train_loss=1.0 / e, uar=uar, war=war, frac_clean=0.5, frac_hard=0.3, frac_noisy=0.2)
-                                     for e in range(1, (epochs if finished else epochs - 1) + 1)])
-    if records: write_csv(path / AGREEMENT, records)
-    if finished:
-        C = len(classes) if classes else len(per_class) if per_class is not None else len(CLASSES)
-        pc = list(per_class) if per_class is not None else [uar] * C
-        last = dict(epoch=epochs, uar=uar, war=war, per_class_recall=pc, confusion=np.eye(C, dtype=int).tolist())
-        final = dict(last=last, best=last | dict(uar=uar if best_uar is None else best_uar, chosen_on='test split'), epochs=epochs)
-        if classes: final['classes'] = list(classes)
-        if auroc is not None: final['noise_detection'] = dict(auroc=auroc, n=32)
-        atomic_write_json(path / FINAL, final)
-    return path
-
-# %% ../nbs/01a_testing.ipynb #7370d51e
-def smoke_runs(runs_dir, noise_rate: float = 0.4, plan=(('ce', 1), ('rdfer', 1), ('rdfer', 2))) -> Path:
-    "Train tiny runs (strategy, fold) on a small noisy synthetic benchmark into `runs_dir`."
-    from rdfer.config import config_from_params, PRESETS
-    from rdfer.train import train
-    synth = dict(PRESETS['tiny']['data']['synth'], noise_rate=noise_rate)
-    for strategy, fold in plan:
-        cfg = config_from_params('synth', 'tiny', overrides={'data.synth': synth}, strategy=strategy, fold=fold,
-                                 out_dir=str(Path(runs_dir) / f'synth_n{noise_rate:g}_{strategy}_f{fold}'))
-        train(cfg, progress=False)
-    return Path(runs_dir)
-
-# %% ../nbs/01a_testing.ipynb #5ba4ed00
-def shared_smoke_runs(root=None, train_runs=smoke_runs) -> Path:
-    "`train_runs(root/'runs')` (the tiny runs) done once per `root` (default `$RDFER_SMOKE_RUNS`, else a new temporary folder); later calls, from any process, reuse them."
-    import fcntl, os, shutil, tempfile
-    root = Path(root or os.environ.get('RDFER_SMOKE_RUNS') or tempfile.mkdtemp(prefix='rdfer-smoke-'))
-    root.mkdir(parents=True, exist_ok=True)
-    os.environ['RDFER_CACHE'] = str(root / 'cache')                 # the runs' benchmark, for their trainer and their readers
-    with open(root / '.lock', 'w') as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)                                 # released when the file closes (or the process dies)
-        if not (root / 'runs.done').exists():
-            shutil.rmtree(root / 'runs', ignore_errors=True)             # a half-trained set from a process that died
-            train_runs(root / 'runs'); (root / 'runs.done').touch()
-    return root / 'runs'
-
-
-# %% ../nbs/01a_testing.ipynb #5760a751
-def smoke_setup(runs_dir, figures_dir, smoke: bool = False) -> tuple[str, str]:
-    "With `smoke` (the notebooks under nbdev_test): a temporary figures folder, and tiny runs when `runs_dir` has no finished run."
-    import tempfile
-    from rdfer.reports import find_runs
-    if not smoke: return str(runs_dir), str(figures_dir)
-    figures_dir = tempfile.mkdtemp(prefix='rdfer-figures-')
-    if not find_runs(runs_dir, verbose=False): runs_dir = shared_smoke_runs()
-    return str(runs_dir), figures_dir

@@ -14,7 +14,8 @@ import torch.distributed as dist
 from .core import CLASSES, DataError, atomic_write_json, seed_everything
 from .metrics import classification_metrics
 from .sampling import batch_video
-from .config import (DataConfig, RunConfig, RUN_PARAMS, check_loader_memory, resolve_config, check_config, config_from_params, train_parser,
+from .synth import synth_root, ground_truth, ensure_benchmark
+from .config import (DataConfig, RunConfig, RUN_PARAMS, PRESETS, check_loader_memory, resolve_config, check_config, config_from_params, train_parser,
                           data_classes, at_added_default, ADDED_OPTIONS, SECTIONS, locate_data)
 from .core import volatile_options
 from .processes import Processes, setup_processes, close_processes, gather_objects
@@ -23,25 +24,18 @@ from .runs import (CONFIG, ENVIRONMENT, METRICS, PREDICTIONS, AGREEMENT, FINAL, 
                         run_folder_lock)
 
 # %% auto #0
-__all__ = ['synth_root', 'prepare_data_root', 'data_fingerprint', 'lr_at', 'build_loaders', 'processor_model',
-           'environment_record', 'NonFiniteLoss', 'predict_views', 'train_one_epoch', 'evaluate', 'ground_truth',
-           'noise_detection', 'default_run_dir', 'Callback', 'Fit', 'fit', 'ProgressBar', 'EpochLine', 'RunFiles',
-           'Checkpoint', 'OnEpoch', 'SyncProcesses', 'TensorBoardLog', 'check_shared_run_dir', 'warm_start', 'train',
-           'train_command', 'plot_learning_curves']
+__all__ = ['prepare_data_root', 'data_fingerprint', 'lr_at', 'build_loaders', 'processor_model', 'environment_record',
+           'NonFiniteLoss', 'predict_views', 'train_one_epoch', 'evaluate', 'noise_detection', 'default_run_dir',
+           'Callback', 'Fit', 'fit', 'ProgressBar', 'EpochLine', 'RunFiles', 'Checkpoint', 'OnEpoch', 'SyncProcesses',
+           'TensorBoardLog', 'check_shared_run_dir', 'warm_start', 'train', 'train_command', 'plot_learning_curves',
+           'smoke_runs', 'shared_smoke_runs']
 
 # %% ../nbs/07_train.ipynb #bb631088
-def synth_root(cfg: DataConfig) -> Path:
-    "The folder of the synthetic benchmark a config asks for (rendered on first use)."
-    if cfg.root: return Path(cfg.root)
-    key = hashlib.sha1(json.dumps(cfg.synth, sort_keys=True).encode()).hexdigest()[:10]
-    return Path(os.environ.get('RDFER_CACHE', Path.home() / '.cache' / 'rdfer')) / f'synth-{key}'
-
 def prepare_data_root(cfg: DataConfig, is_main: bool = True) -> Path:
     "The dataset root (`data.root`, else `$RDFER_DATA/<folder>` or `~/rdfer_data/<folder>`: `rdfer.data.find_data_root`); for synth, render the benchmark there if it is not there yet."
     if cfg.dataset != 'synth':
         from rdfer.data import find_data_root
         return find_data_root(cfg.dataset, cfg.root or None)
-    from rdfer.synth import ensure_benchmark
     root = synth_root(cfg)
     if is_main: ensure_benchmark(root, **cfg.synth)
     return root
@@ -222,12 +216,6 @@ def evaluate(model, loader, cfg: RunConfig, procs: Processes) -> dict:
     return {k: [merged[k][i] for i in order] if k != 'skipped' else merged[k] for k in merged}
 
 # %% ../nbs/07_train.ipynb #6b4d7bde
-def ground_truth(root) -> dict | None:
-    "Per video id: `noisy` (given label wrong) and `hard` flags from a synthetic benchmark's metadata, else None."
-    path = Path(root) / 'synth_meta.csv'
-    if not path.exists(): return None
-    return {r['video_id']: dict(noisy=int(r['noisy']), hard=int(r['difficulty'] == 'hard')) for r in read_csv(path)}
-
 def noise_detection(rows: list[dict], truth: dict | None) -> dict | None:
     "Noisy-label detection figures of one epoch's training records against the ground truth."
     if not truth or not rows: return None
@@ -587,3 +575,28 @@ def plot_learning_curves(run_dir, axes=None):
     for k in ('uar', 'war'): axes[1].plot(ep, [float(r[k]) for r in rows], marker='o', label=k.upper())
     axes[1].set_title('test split (%)'); axes[1].set_xlabel('epoch'); axes[1].legend()
     return axes
+
+# %% ../nbs/07_train.ipynb #7370d51e
+def smoke_runs(runs_dir, noise_rate: float = 0.4, plan=(('ce', 1), ('rdfer', 1), ('rdfer', 2))) -> Path:
+    "Train tiny runs (strategy, fold) on a small noisy synthetic benchmark into `runs_dir`."
+    synth = dict(PRESETS['tiny']['data']['synth'], noise_rate=noise_rate)
+    for strategy, fold in plan:
+        cfg = config_from_params('synth', 'tiny', overrides={'data.synth': synth}, strategy=strategy, fold=fold,
+                                 out_dir=str(Path(runs_dir) / f'synth_n{noise_rate:g}_{strategy}_f{fold}'))
+        train(cfg, progress=False)
+    return Path(runs_dir)
+
+# %% ../nbs/07_train.ipynb #5ba4ed00
+def shared_smoke_runs(root=None, train_runs=smoke_runs) -> Path:
+    "`train_runs(root/'runs')` (the tiny runs) done once per `root` (default `$RDFER_SMOKE_RUNS`, else a new temporary folder); later calls, from any process, reuse them."
+    import fcntl, os, shutil, tempfile
+    root = Path(root or os.environ.get('RDFER_SMOKE_RUNS') or tempfile.mkdtemp(prefix='rdfer-smoke-'))
+    root.mkdir(parents=True, exist_ok=True)
+    os.environ['RDFER_CACHE'] = str(root / 'cache')                 # the runs' benchmark, for their trainer and their readers
+    with open(root / '.lock', 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)                                 # released when the file closes (or the process dies)
+        if not (root / 'runs.done').exists():
+            shutil.rmtree(root / 'runs', ignore_errors=True)             # a half-trained set from a process that died
+            train_runs(root / 'runs'); (root / 'runs.done').touch()
+    return root / 'runs'
+

@@ -2,7 +2,8 @@
 import os, sys, time, json, csv, torch
 torch.set_num_threads(1)
 from rdfer.config import resolve_config
-from rdfer.train import synth_root, build_loaders, _param_groups
+from rdfer.synth import synth_root
+from rdfer.train import build_loaders, _param_groups
 from rdfer.synth import ensure_benchmark
 from rdfer.processes import setup_processes
 from rdfer.model import build_model

@@ -5,7 +5,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || exit 1
 export PATH="$PWD/.venv/bin:$PATH" MPLBACKEND=Agg PYTHONUNBUFFERED=1
-# the notebooks' and pytest's tiny runs (rdfer.testing.shared_smoke_runs): trained once for this command, removed at its end
+# the notebooks' and pytest's tiny runs (rdfer.train.shared_smoke_runs): trained once for this command, removed at its end
 export RDFER_SMOKE_RUNS="$(mktemp -d -t rdfer-smoke-XXXXXX)"; trap 'rm -rf "$RDFER_SMOKE_RUNS"' EXIT
 failed=()
 if git rev-parse --git-dir >/dev/null 2>&1; then

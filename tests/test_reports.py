@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 from rdfer.reports import (REPORTED, Stat, aggregate, ablation_table, find_runs, main_table, per_class_table,
                            robustness_table, run_inventory, scan_runs, write_table)
-from rdfer.testing import example_run, smoke_runs
+from rdfer.runs import example_run
+from rdfer.train import smoke_runs
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -92,7 +93,7 @@ def tiny_runs(tmp_path_factory):
     env.pop('IN_TEST', None)
     shared = Path(os.environ.get('RDFER_SMOKE_RUNS') or base / 'shared')     # trained once per test command (scripts/test.sh)
     env['RDFER_CACHE'] = str(shared / 'cache')                                 # where those runs' benchmark lies
-    r = subprocess.run([sys.executable, '-c', f'from rdfer.testing import shared_smoke_runs; shared_smoke_runs({str(shared)!r})'],
+    r = subprocess.run([sys.executable, '-c', f'from rdfer.train import shared_smoke_runs; shared_smoke_runs({str(shared)!r})'],
                        env=env, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
     shutil.copytree(shared / 'runs', base / 'runs')                            # a copy of its own for this module

@@ -191,6 +191,7 @@ def test_a_dead_owners_lock_held_by_its_workers_waits_not_refuses(tmp_path):
 
 def test_a_finished_run_recorded_before_the_synth_fingerprint_read_files_is_still_reused(tmp_path, monkeypatch):
     import hashlib
+    from rdfer.synth import synth_root
     monkeypatch.setenv('RDFER_CACHE', str(tmp_path / 'cache'))
     cfg = config_from_params('synth', 'tiny', out_dir=str(tmp_path / 'run'), resume=True)
     cfg.data.synth = dict(videos=14, frames=8, size=32)
@@ -199,8 +200,8 @@ def test_a_finished_run_recorded_before_the_synth_fingerprint_read_files_is_stil
     rec = T._run_record(cfg); rec['identity']['data'] = hashlib.sha256(json.dumps(cfg.data.synth, sort_keys=True).encode()).hexdigest()[:16]
     atomic_write_json(run / 'config.json', rec); atomic_write_json(run / 'final_metrics.json', {'last': {'uar': 1.0}})
     assert T._check_run_dir(cfg, run, True)['last'] == {'uar': 1.0}        # the package's own folder: its options stood for its files
-    cfg.data.root = str(T.synth_root(cfg.data).parent / 'copy')             # named elsewhere: the files must match
-    import shutil as sh; sh.copytree(T.synth_root(dataclasses_replace(cfg.data, root='')), cfg.data.root, symlinks=True)
+    cfg.data.root = str(synth_root(cfg.data).parent / 'copy')             # named elsewhere: the files must match
+    import shutil as sh; sh.copytree(synth_root(dataclasses_replace(cfg.data, root='')), cfg.data.root, symlinks=True)
     with pytest.raises(DataError, match="split files differ"): T._check_run_dir(cfg, run, True)
 
 
