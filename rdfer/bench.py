@@ -614,7 +614,7 @@ def _step_setup(lever: str, cfg, batch: int):
     model = build_model(cfg.model)
     b = 2 * batch if lever == 'batch2x' else batch
     x = torch.randn(b, cfg.model.num_frames, 3, cfg.data.size, cfg.data.size); y = torch.randint(0, cfg.model.num_classes, (b,))
-    if lever == 'channels_last': model, x = to_channels_last(model), x.contiguous(memory_format=torch.channels_last) if x.dim() == 4 else x
+    if lever == 'channels_last': model = to_channels_last(model)     # the weights; the (B, T, 3, H, W) clips reach the convolutions as the model reshapes them
     net = torch.compile(model) if lever == 'compile' else model
     opt, ce, ids = torch.optim.AdamW(model.parameters(), lr=1e-3), build_strategy(replace(cfg.strategy, name='ce')), [str(i) for i in range(b)]
     def step():

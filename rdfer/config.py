@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import torch
 from .core import option, check_options, volatile_options, option_help, AT_LEAST_1, NON_NEGATIVE
-from .data import DATASETS as DATA_SOURCES, MEDIA
+from .data import DATASETS as DATA_SOURCES, MEDIA, dataset_classes, find_data_root
 from .sampling import FINISH_ON
 from .model import CPU_MODEL, ModelConfig     # the CPU regime's network (ModelConfig.cpu_small), which the synth preset trains
 from .agreement import STRATEGIES, StrategyConfig
@@ -143,7 +143,6 @@ SECTIONS = dict(data=DataConfig, model=ModelConfig, strategy=StrategyConfig, tra
 
 def data_classes(d: DataConfig) -> tuple[str, ...]:
     "The class names of a run's data in label order: the synthetic benchmark's seven, a dataset's own, or a generic dataset's `data.classes` (else read from its labels)."
-    from rdfer.data import dataset_classes, find_data_root
     if d.dataset == 'synth': return dataset_classes('synth', classes=d.classes or None)
     return dataset_classes(d.dataset, find_data_root(d.dataset, d.root or None), d.annotations or None, d.classes or None)
 
@@ -183,7 +182,6 @@ def _check_synth(synth: dict) -> None:
 def locate_data(cfg: RunConfig) -> RunConfig:
     "`cfg` with `data.root` the dataset's folder found (data.root, else $RDFER_DATA/<folder> or ~/rdfer_data/<folder>); a synth config as it is."
     if cfg.data.dataset == 'synth': return cfg
-    from rdfer.data import find_data_root
     return dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, root=str(find_data_root(cfg.data.dataset, cfg.data.root or None))))
 
 

@@ -11,13 +11,12 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
-from .core import CLASSES, DataError, atomic_write_json, seed_everything
+from .core import CLASSES, DataError, atomic_write_json, seed_everything, volatile_options
 from .metrics import classification_metrics
 from .sampling import batch_video
 from .synth import synth_root, ground_truth, ensure_benchmark
 from .config import (DataConfig, RunConfig, RUN_PARAMS, PRESETS, check_loader_memory, resolve_config, check_config, config_from_params, train_parser,
                           data_classes, at_added_default, ADDED_OPTIONS, SECTIONS, locate_data)
-from .core import volatile_options
 from .processes import Processes, setup_processes, close_processes, gather_objects
 from .runs import (CONFIG, ENVIRONMENT, METRICS, PREDICTIONS, AGREEMENT, FINAL, RECORDS, TENSORBOARD, records_path, epoch_records, checkpoints,
                         checkpoint_path, read_checkpoint, write_csv, read_csv, read_agreement_rows, save_checkpoint, load_last_checkpoint, set_rng_state,
