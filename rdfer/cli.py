@@ -17,7 +17,7 @@ COMMANDS = {
     'train': ('rdfer.train:train_command', 'train a model (same options as nbs/train.ipynb)'),
     'predict': ('rdfer.predict:predict_command', 'predict the expression of a video or frame folder'),
     'main': ('rdfer.pipeline:main_command', 'the end-to-end main job: benchmark, training grid, tables, figures'),
-    'compare': ('rdfer.reports:compare_command', 'do two main jobs (or figures folders) reach the same conclusions? conclusion by conclusion'),
+    'compare': ('rdfer.tables:compare_command', 'do two main jobs (or figures folders) reach the same conclusions? conclusion by conclusion'),
 }
 
 def dispatch(table: dict, argv: list[str], prog: str) -> int:

@@ -4,30 +4,24 @@
 
 # %% ../nbs/12_reports.ipynb #ca3d1b19
 from __future__ import annotations
-import argparse, hashlib, io, json, math, os, sys
+import hashlib, json, sys
+from collections import Counter
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from pathlib import Path
 import numpy as np
-from .core import CLASSES, MAFW_CLASSES, DATASET_CLASSES, DataError, atomic_write, classes_for
-from .stats import Interval, interval, paired, verdict
+from .core import CLASSES, DATASET_CLASSES, DataError, atomic_write, classes_for
+from .stats import Interval, interval
+from .synth import ensure_benchmark, read_metadata, synth_root, ground_truth
+from .config import at_added_default, DataConfig
+from .runs import CONFIG, METRICS, FINAL, AGREEMENT, CHECKPOINTS, example_run, read_csv, write_csv, read_json, read_agreement_rows
 from .train import _VOLATILE as _RUN_VOLATILE, shared_smoke_runs
-from .config import at_added_default
-from .runs import (CONFIG, METRICS, FINAL, AGREEMENT, PREDICTIONS, CHECKPOINTS, read_csv, write_csv, read_json, read_agreement_rows,
-                        latest_checkpoint, read_checkpoint)
 
 # %% auto #0
-__all__ = ['REPORTED', 'STRATEGY_ORDER', 'BEST', 'ABLATION_ORDER', 'DETECTION_FIGURES', 'DIFFICULTY_COLUMNS', 'CONCLUSION_TABLES',
-           'NoiseLevel', 'Run', 'read_run', 'scan_runs', 'find_runs', 'ablation_label', 'config_signature',
-           'run_group_key', 'group_runs', 'Stat', 'aggregate', 'summarise', 'markdown_table', 'write_table',
-           'main_table', 'per_class_table', 'ablation_table', 'robustness_table', 'synth_groups', 'detection_table',
-           'run_inventory', 'read_records', 'data_root', 'run_truth', 'records_at', 'truth_arrays',
-           'difficulty_breakdown', 'difficulty_table', 'difficulty_paired_table', 'paired_table', 'noise_setting',
-           'read_interval', 'conclusion_tables', 'conclusions', 'conclusions_markdown', 'tables_from_runs',
-           'conclusions_of', 'compare_conclusions', 'compare_command', 'rendering_check', 'localisation',
-           'uniform_localisation', 'localisation_table', 'plot_localisation', 'save_figure',
-           'plot_agreement_by_category', 'category_fractions', 'plot_category_evolution', 'noisy_scores',
-           'plot_roc_curves', 'plot_resampling_example', 'resampling_example', 'plot_confusion_grid',
-           'summed_confusion', 'plot_robustness', 'smoke_setup']
+__all__ = ['REPORTED', 'STRATEGY_ORDER', 'ABLATION_ORDER', 'NoiseLevel', 'Run', 'read_run', 'scan_runs', 'find_runs',
+           'ablation_label', 'config_signature', 'GroupKey', 'run_group_key', 'group_runs', 'Stat', 'aggregate',
+           'summarise', 'synth_groups', 'markdown_table', 'write_table', 'read_interval', 'read_records', 'data_root',
+           'run_truth', 'records_at', 'truth_arrays', 'example_records', 'example_truth_run', 'smoke_setup']
 
 # %% ../nbs/12_reports.ipynb #35f3fb85
 _PUBLISHED = [  # method, venue/year, DFEW, FERV39K, MAFW (UAR, WAR; None: not reported) -- nbs/paper.ipynb section 5
@@ -161,16 +155,28 @@ def config_signature(run: Run) -> str:
             for s in ('data', 'model', 'strategy', 'train')}
     return hashlib.sha1(json.dumps(rest, sort_keys=True, default=str).encode()).hexdigest()[:6]
 
-def run_group_key(run: Run) -> dict:
-    "dataset, variant, strategy, noise_rate (synth, else None), ablation label and config signature of a run."
-    return dict(dataset=run.dataset, variant=run.variant, strategy=run.strategy, noise_rate=run.noise_rate,
-                ablation=ablation_label(run.section('model')), setting=config_signature(run))
+class GroupKey(NamedTuple):
+    "What makes runs repetitions of one experiment: all but their fold and seed."
+    dataset: str
+    variant: str
+    strategy: str
+    noise_rate: NoiseLevel | None     # the synthetic benchmark's; None on a real dataset
+    ablation: str                     # the design switch(es) turned off, or 'full RDFER'
+    setting: str                      # `config_signature`: every other option
 
-def group_runs(runs: list[Run]) -> dict[tuple, list[Run]]:
+    @property
+    def full(self) -> bool: return self.ablation == 'full RDFER'
+
+def run_group_key(run: Run) -> GroupKey:
+    "The experiment a run repeats."
+    return GroupKey(run.dataset, run.variant, run.strategy, run.noise_rate, ablation_label(run.section('model')), config_signature(run))
+
+def group_runs(runs: list[Run]) -> dict[GroupKey, list[Run]]:
     "Runs grouped by `run_group_key` (insertion order of the first run of each group)."
     groups = {}
-    for r in runs: groups.setdefault(tuple(run_group_key(r).values()), []).append(r)
+    for r in runs: groups.setdefault(run_group_key(r), []).append(r)
     return groups
+
 
 # %% ../nbs/12_reports.ipynb #c5eba20d
 @dataclass
@@ -214,6 +220,34 @@ def summarise(runs: list[Run]) -> dict:
                 n=len(runs), last_epoch='/'.join(map(str, epochs)),
                 folds=sorted({r.fold for r in runs}), seeds=sorted({r.seed for r in runs}))
 
+# %% ../nbs/12_reports.ipynb #403fd699
+STRATEGY_ORDER = ('ce', 'label_smoothing', 'small_loss', 'loss_mixture', 'class_mixture', 'rdfer')
+def _sort_key(k: GroupKey) -> tuple:
+    return (k.variant != 'rdfer', k.variant, k.noise_rate if k.noise_rate is not None else -1,
+            STRATEGY_ORDER.index(k.strategy) if k.strategy in STRATEGY_ORDER else 99, k.strategy, _ablation_rank(k.ablation), k.ablation, k.setting)
+
+ABLATION_ORDER = ('full RDFER', 'uniform clips (no key-expression re-sampling)', 'synopsis stream only', 'detail stream only',
+                  'no cross-stream gate', 'one sequence model')
+
+def _ablation_rank(label: str) -> tuple:
+    return (label.count(' + '), ABLATION_ORDER.index(label.split(' + ')[0]) if label.split(' + ')[0] in ABLATION_ORDER else 99)
+
+def _labelled_groups(runs: list[Run], keep=lambda key: True) -> list[tuple[str, GroupKey, dict, str]]:
+    "(label, key, summary, clash suffix) of each group of runs, sorted; the config signature is shown only where labels would clash."
+    groups = {k: v for k, v in group_runs(runs).items() if keep(k)}
+    labels, out = Counter(k._replace(setting='') for k in groups), []
+    for k in sorted(groups, key=_sort_key):
+        clash = f' [config {k.setting}]' if labels[k._replace(setting='')] > 1 else ''
+        label = f'{k.variant} / {k.strategy}' + (f' / noise {k.noise_rate:g}' if k.noise_rate is not None else '') + ('' if k.full else f' / {k.ablation}')
+        out.append((label + clash, k, summarise(groups[k]), clash))
+    return out
+
+def synth_groups(runs: list[Run], keep=lambda k: k.dataset == 'synth' and k.full) -> list[tuple]:
+    "(group key, clash suffix, member runs) of the groups `keep` selects, by noise level and then strategy order."
+    members = group_runs(runs)
+    return [(k, clash, members[k]) for _, k, _, clash in sorted(_labelled_groups(runs, keep), key=lambda g: (g[1].noise_rate, _sort_key(g[1])))]
+
+
 # %% ../nbs/12_reports.ipynb #109e1d2a
 def _md_cell(v) -> str:
     if v is None: return ''
@@ -251,118 +285,12 @@ def write_table(rows: list[dict], stem, caption: str = '') -> tuple[Path, Path]:
     md = atomic_write(stem.with_suffix('.md'), markdown_table(rows, caption))
     return md, write_csv(stem.with_suffix('.csv'), _csv_rows(rows))
 
-# %% ../nbs/12_reports.ipynb #703fc41d
-STRATEGY_ORDER = ('ce', 'label_smoothing', 'small_loss', 'loss_mixture', 'class_mixture', 'rdfer')
-BEST = 'best-epoch UAR (chosen on test split)'
+def read_interval(row: dict, name: str) -> Interval | None:
+    "The interval of column `name` from a CSV row (`<name> mean`, `std`, `lo`, `hi`, `n`); None where the row (or its table) has none."
+    f = lambda s: float('nan') if row.get(f'{name} {s}') in (None, '') else float(row[f'{name} {s}'])
+    if f'{name} lo' not in row or row.get(f'{name} n') in (None, '') or int(f('n')) == 0: return None   # no interval columns: an older table
+    return Interval(f('mean'), f('std'), int(f('n')), f('lo'), f('hi'), signed=True)
 
-def _sort_key(key: tuple):
-    dataset, variant, strategy, noise, ablation, setting = key
-    return (variant != 'rdfer', variant, noise if noise is not None else -1,
-            STRATEGY_ORDER.index(strategy) if strategy in STRATEGY_ORDER else 99, strategy, _ablation_rank(ablation), ablation, setting)
-
-ABLATION_ORDER = ('full RDFER', 'uniform clips (no key-expression re-sampling)', 'synopsis stream only', 'detail stream only',
-                  'no cross-stream gate', 'one sequence model')
-
-def _ablation_rank(label: str) -> tuple:
-    return (label.count(' + '), ABLATION_ORDER.index(label.split(' + ')[0]) if label.split(' + ')[0] in ABLATION_ORDER else 99)
-
-def _labelled_groups(runs: list[Run], keep=lambda key: True) -> list[tuple[str, tuple, dict, str]]:
-    "(label, key, summary, clash suffix) of each group of runs, sorted; the config signature is shown only where labels would clash."
-    groups = {k: v for k, v in group_runs(runs).items() if keep(k)}
-    out, seen = [], {}
-    for k in groups: seen[k[:5]] = seen.get(k[:5], 0) + 1
-    for k in sorted(groups, key=_sort_key):
-        dataset, variant, strategy, noise, ablation, setting = k
-        clash = f' [config {setting}]' if seen[k[:5]] > 1 else ''
-        label = f'{variant} / {strategy}' + (f' / noise {noise:g}' if noise is not None else '') + ('' if ablation == 'full RDFER' else f' / {ablation}')
-        out.append((label + clash, k, summarise(groups[k]), clash))
-    return out
-
-def _runs_note(m: dict) -> str:
-    return f"this package, {m['n']} run(s), folds {','.join(map(str, m['folds']))}, seeds {','.join(map(str, m['seeds']))}"
-
-def main_table(runs: list[Run], dataset: str) -> list[dict]:
-    "Published rows of `dataset` and this package's full-model runs on it (last epoch, mean ± std)."
-    rows = [dict(method=r['method'], venue=r['venue'], source=r['source'], UAR=Stat(r['uar']), WAR=Stat(r['war']), runs=None,
-                 **{'last epoch': None, BEST: None}) for r in REPORTED if r['dataset'] == dataset]
-    mine = _labelled_groups(runs, lambda k: k[0] == dataset and k[4] == 'full RDFER')
-    for label, _, m, _ in mine:
-        rows.append(dict(method=f'this package: {label}', venue='', source=_runs_note(m), UAR=m['uar'], WAR=m['war'], runs=m['n'],
-                         **{'last epoch': m['last_epoch'], BEST: m['best_uar']}))
-    if not mine: rows.append(dict(method='this package', venue='', source='no run found', UAR=Stat(float('nan'), n=0),
-                                  WAR=Stat(float('nan'), n=0), runs=0, **{'last epoch': None, BEST: None}))
-    return rows
-
-# %% ../nbs/12_reports.ipynb #cbffab15
-def per_class_table(runs: list[Run], dataset: str) -> list[dict]:
-    "Per-class recall (%) of published methods and of this package's full-model runs on `dataset`, one column per class of the dataset."
-    own = [r for r in runs if r.dataset == dataset]
-    names = DATASET_CLASSES.get(dataset) or (own[0].classes if own else CLASSES)
-    rows = [dict(method=r['method'], source=r['source'], **{c: Stat(v) for c, v in zip(names, r['per_class'])})
-            for r in REPORTED if r['dataset'] == dataset and r['per_class']]
-    mine = _labelled_groups(runs, lambda k: k[0] == dataset and k[4] == 'full RDFER')
-    rows += [dict(method=f'this package: {label}', source=_runs_note(m), **dict(zip(m['classes'], m['per_class']))) for label, _, m, _ in mine]
-    if not mine: rows.append(dict(method='this package', source='no run found', **{c: Stat(float('nan'), n=0) for c in names}))
-    return rows
-
-# %% ../nbs/12_reports.ipynb #bdf3754c
-def ablation_table(runs: list[Run]) -> list[dict]:
-    "UAR, WAR and noise AUROC of each design switch of the RDFER network beside the full model."
-    groups = sorted(_labelled_groups(runs, lambda k: k[1] == 'rdfer'), key=lambda g: (g[1][0], _sort_key(g[1])))
-    switched = {(k[0], k[2], k[3]) for _, k, _, _ in groups if k[4] != 'full RDFER'}     # blocks with at least one design switch
-    groups = [g for g in groups if (g[1][0], g[1][2], g[1][3]) in switched]
-    rows = [dict(dataset=k[0], **{'noise rate': k[3]}, strategy=k[2], **{'design switch': k[4] + clash}, UAR=m['uar'], WAR=m['war'],
-                 **{'noise AUROC': m['auroc']}, runs=m['n'], **{'last epoch': m['last_epoch']}) for _, k, m, clash in groups]
-    return rows or [dict(dataset='', **{'design switch': 'no ablation run found'})]
-
-# %% ../nbs/12_reports.ipynb #f2d3a656
-def robustness_table(runs: list[Run]) -> list[dict]:
-    "Strategies x noise rates on the synthetic benchmark: clean-test UAR, WAR and noisy-label detection AUROC."
-    groups = _labelled_groups(runs, lambda k: k[0] == 'synth' and k[4] == 'full RDFER')
-    groups.sort(key=lambda g: (_sort_key(g[1])[:2], _sort_key(g[1])[3:]))     # rows in strategy order, whatever the noise rate
-    rates = sorted({k[3] for _, k, _, _ in groups})
-    rows = {}
-    for _, k, m, clash in groups:
-        name = k[2] + ('' if k[1] == 'rdfer' else f' ({k[1]})') + clash
-        row = rows.setdefault(name, dict(strategy=name, **{f'{c} @ noise {r:g}': interval([]) for r in rates
-                                                           for c in ('UAR', 'WAR', 'noise AUROC')}))
-        row.update({f'UAR @ noise {k[3]:g}': m['uar'], f'WAR @ noise {k[3]:g}': m['war'], f'noise AUROC @ noise {k[3]:g}': m['auroc']})
-    return list(rows.values()) or [dict(strategy='no run found')]
-
-# %% ../nbs/12_reports.ipynb #f529958e
-DETECTION_FIGURES = {'auroc': "AUROC (strategy's score)", 'precision': 'precision', 'recall': 'recall', 'auroc_loss': 'AUROC (loss)',
-                     'auroc_support_agreement': 'AUROC ((1-S)·A)', 'hard_vs_noisy_auroc': 'hard vs noisy AUROC (A)',
-                     'hard_vs_noisy_auroc_soft': 'hard vs noisy AUROC (soft)'}
-
-def synth_groups(runs: list[Run], keep=lambda k: k[0] == 'synth' and k[4] == 'full RDFER') -> list[tuple]:
-    "(group key, clash suffix, member runs) of the groups `keep` selects, by noise level and then strategy order."
-    members = group_runs(runs)
-    return [(k, clash, members[k]) for _, k, _, clash in sorted(_labelled_groups(runs, keep), key=lambda g: (g[1][3], _sort_key(g[1])))]
-
-def detection_table(runs: list[Run], baseline: str = 'ce') -> list[dict]:
-    "Noisy-label detection figures of the last epoch per strategy and noise rate (synthetic benchmark), means and 95% intervals."
-    rows, auc = [], _by_seed(runs, _noise_auroc)
-    for k, clash, members in synth_groups(runs):
-        nd = [r.final.get('noise_detection') or {} for r in members]
-        vs = paired(auc.get((k[2], k[3]), {}), auc.get((baseline, k[3]))) if k[2] != baseline and k[1] == 'rdfer' and not clash else None
-        rows.append(dict(strategy=k[2] + ('' if k[1] == 'rdfer' else f' ({k[1]})') + clash, **{'noise rate': k[3]},
-                         **{name: aggregate([d.get(key, float('nan')) for d in nd]) for key, name in DETECTION_FIGURES.items()},
-                         **{f'AUROC minus {baseline} (same seed)': vs}, runs=len(members)))
-    empty = [name for name in DETECTION_FIGURES.values() if rows and all(r[name].n == 0 for r in rows)]   # not measured by any run
-    return [{k: v for k, v in r.items() if k not in empty} for r in rows] or [dict(strategy='no run found')]
-
-# %% ../nbs/12_reports.ipynb #4884e1a0
-def run_inventory(runs: list[Run], runs_dir=None) -> list[dict]:
-    "One row per run folder: status, group labels and last-epoch UAR/WAR."
-    rows = []
-    for r in runs:
-        k = run_group_key(r)
-        rows.append(dict(run=str(r.path.relative_to(runs_dir)) if runs_dir else str(r.path),
-                         status='finished' if r.finished else f"unfinished ({r.epochs_done} of {r.section('train').get('epochs', '?')} epochs)",
-                         dataset=k['dataset'], fold=r.fold, seed=r.seed, variant=k['variant'], strategy=k['strategy'],
-                         **{'noise rate': k['noise_rate'], 'design switch': k['ablation'], 'config': k['setting']},
-                         UAR=r.final['last']['uar'] if r.finished else None, WAR=r.final['last']['war'] if r.finished else None))
-    return rows
 
 # %% ../nbs/12_reports.ipynb #56710084
 def read_records(run: Run) -> list[dict]:
@@ -375,13 +303,10 @@ def data_root(run: Run) -> Path:
     "The dataset folder a run trained on (the synthetic benchmark's cache folder when `data.root` is '')."
     d = run.section('data')
     if d.get('root') or d.get('dataset') != 'synth': return Path(d.get('root', ''))
-    from rdfer.config import DataConfig
-    from rdfer.synth import synth_root
     return synth_root(DataConfig(**{k: v for k, v in d.items() if k in DataConfig.__dataclass_fields__}))
 
 def run_truth(run: Run) -> dict | None:
     "Per video id: `noisy` and `hard` flags from the run's synthetic benchmark, or None without ground truth."
-    from rdfer.synth import ground_truth
     return ground_truth(data_root(run))
 
 def records_at(records: list[dict], epoch: int | None = None) -> list[dict]:
@@ -398,422 +323,32 @@ def truth_arrays(records: list[dict], truth: dict) -> tuple[list[dict], np.ndarr
 def _columns(rows: list[dict], names) -> dict:
     return {n: np.array([r.get(n, np.nan) for r in rows], dtype=np.float64) for n in names}
 
-# %% ../nbs/12_reports.ipynb #6009419d
-DIFFICULTY_COLUMNS = ('easy', 'hard', 'low_intensity', 'short_apex', 'occlusion', 'blur', 'confusable')
+# %% ../nbs/12_reports.ipynb #532b6f25
+def example_records(n=60, epochs=3, seed=0):
+    "Agreement records and ground truth of a fabricated run (for examples and tests): noisy videos agree against their label, hard ones disagree."
+    rs = np.random.default_rng(seed); rows, truth = [], {}
+    for i in range(n):
+        vid = f'{i:05d}'; grp = rs.choice(3, p=[.5, .2, .3])
+        truth[vid] = dict(noisy=int(grp == 2), hard=int(grp == 1))
+        for e in range(1, epochs + 1):
+            A = [.75, 1.][rs.integers(2)] if grp != 1 else [.25, .5][rs.integers(2)]
+            S = A if grp == 0 else (0.25 if grp == 1 else 0.)
+            cat = -1 if e == 1 else (grp if rs.random() < 0.5 + 0.2 * e else rs.integers(3))
+            rows.append(dict(epoch=float(e), video_id=vid, given_label=0., loss=1 - S, agreement=A, support=S,
+                             soft_agreement=A * 0.9, mode=0., category=float(cat), weight=1., noisy_score=A * (1 - S) + rs.random() * .1,
+                             noisy_decision=float(cat == 2)))
+    return rows, truth
 
-def difficulty_breakdown(run: Run) -> dict | None:
-    "Clean-test accuracy (%) of a synthetic-benchmark run on easy and hard videos and per hardness factor; None without ground truth."
-    from rdfer.synth import read_metadata
-    root = data_root(run)
-    if not (root / 'synth_meta.csv').exists() or not (run.path / PREDICTIONS).exists(): return None
-    meta = {m['video_id']: m for m in read_metadata(root)}
-    preds = [p for p in read_csv(run.path / PREDICTIONS) if p['video_id'] in meta]
-    def acc(keep) -> float:
-        ok = [p['label'] == p['pred'] for p in preds if keep(meta[p['video_id']])]
-        return 100 * float(np.mean(ok)) if ok else float('nan')
-    out = dict(easy=acc(lambda m: m['difficulty'] == 'easy'), hard=acc(lambda m: m['difficulty'] == 'hard'))
-    out.update({f: acc(lambda m, f=f: f in m['hard_factors'].split(';')) for f in DIFFICULTY_COLUMNS[2:]})
-    return out
+def example_truth_run(path, strategy: str = 'rdfer', seed: int = 1) -> Run:
+    "A fabricated run on a real tiny rendering of the benchmark (under `$RDFER_CACHE`): clip 0 at the key segment's start, clip 1 outside the video; right on easy videos only."
+    run = read_run(example_run(path, strategy=strategy, seed=seed, epochs=1))
+    root = ensure_benchmark(data_root(run), videos=14, frames=8, size=32, noise_rate=0.4)
+    meta = read_metadata(root)
+    write_csv(path / 'agreement.csv', [dict(epoch=1, video_id=m['video_id'], centre_0=m['key_start'], centre_1=100) for m in meta])
+    write_csv(path / 'predictions.csv', [dict(video_id=m['video_id'], label=m['true_label'],
+                                              pred=m['true_label'] if m['difficulty'] == 'easy' else 'x') for m in meta])
+    return read_run(path)
 
-def difficulty_table(runs: list[Run]) -> list[dict]:
-    "Clean-test accuracy (%) by difficulty per strategy and noise level (synthetic benchmark), means and 95% intervals over runs."
-    rows = []
-    for k, clash, members in synth_groups(runs):
-        parts = [b for b in (difficulty_breakdown(r) for r in members) if b]
-        if parts: rows.append(dict(strategy=k[2] + clash, **{'noise rate': k[3]}, **{c: aggregate([b[c] for b in parts]) for c in DIFFICULTY_COLUMNS},
-                                   runs=len(parts)))
-    return rows or [dict(strategy='no run with ground truth found')]
-
-# %% ../nbs/12_reports.ipynb #46b7f336
-def difficulty_paired_table(runs: list[Run], baseline: str = 'ce') -> list[dict]:
-    "Per strategy and noise level: clean-test accuracy by difficulty minus `baseline`'s on the same (fold, seed), 95% intervals."
-    parts = {k: {s: b for s, b in v.items() if b} for k, v in _by_seed(runs, difficulty_breakdown).items()}
-    order = lambda key: (key[1], STRATEGY_ORDER.index(key[0]) if key[0] in STRATEGY_ORDER else 99)
-    rows = [dict(strategy=s, **{'noise rate': noise}, **{f'{c} minus {baseline} (same seed)':
-                 paired({k: b[c] for k, b in mine.items()}, {k: b[c] for k, b in parts.get((baseline, noise), {}).items()})
-                 for c in DIFFICULTY_COLUMNS}) for (s, noise), mine in sorted(parts.items(), key=lambda t: order(t[0])) if s != baseline and mine]
-    return rows or [dict(strategy=f'no run with ground truth and a {baseline} run on the same seed found')]
-
-# %% ../nbs/12_reports.ipynb #52bb6158
-def paired_table(runs: list[Run], baseline: str = 'ce') -> list[dict]:
-    "Per strategy and noise level: last-epoch UAR, minus `baseline`'s on the same (fold, seed), and the drop from 0% noise; 95% intervals."
-    by = _by_seed(runs)
-    order = lambda key: (key[1], STRATEGY_ORDER.index(key[0]) if key[0] in STRATEGY_ORDER else 99)
-    rows = []
-    for (strategy, noise) in sorted(by, key=order):
-        mine, clean = by[(strategy, noise)], by.get((strategy, NoiseLevel(0.0)))
-        rows.append(dict(strategy=strategy, **{'noise rate': noise, 'UAR': aggregate(mine.values()),
-                         f'minus {baseline} (same seed)': paired(mine, by.get((baseline, noise))) if strategy != baseline else None,
-                         'drop from 0% noise (same seed)': paired(clean, mine) if clean and float(noise) > 0 else None}))
-    return rows or [dict(strategy='no run found')]
-
-
-# %% ../nbs/12_reports.ipynb #3cd60f0b
-CONCLUSION_TABLES = ('paired', 'noise_detection', 'difficulty_paired')
-
-def noise_setting(noise) -> str:
-    "'0.4' -> '40% symmetric', '0.3 confusable' -> '30% confusable', '0' -> '0% noise'."
-    rate, *kind = str(noise).split()
-    return '0% noise' if float(rate) == 0 else f"{100 * float(rate):g}% {kind[0] if kind else 'symmetric'}"
-
-def read_interval(row: dict, name: str) -> Interval | None:
-    "The interval of column `name` from a CSV row (`<name> mean`, `std`, `lo`, `hi`, `n`); None where the row (or its table) has none."
-    f = lambda s: float('nan') if row.get(f'{name} {s}') in (None, '') else float(row[f'{name} {s}'])
-    if f'{name} lo' not in row or row.get(f'{name} n') in (None, '') or int(f('n')) == 0: return None   # no interval columns: an older table
-    return Interval(f('mean'), f('std'), int(f('n')), f('lo'), f('hi'), signed=True)
-
-def conclusion_tables(source) -> dict[str, list[dict]]:
-    "The tables `conclusions` reads, as CSV rows: from a figures folder (missing files left out) or from tables of rows."
-    if isinstance(source, dict): return {k: _csv_rows(v) for k, v in source.items() if k in CONCLUSION_TABLES}
-    return {k: read_csv(Path(source) / f'{k}.csv') for k in CONCLUSION_TABLES if (Path(source) / f'{k}.csv').exists()}
-
-# %% ../nbs/12_reports.ipynb #9a81ecce
-def _conclusion(comparison: str, measure: str, iv: Interval, higher: str, lower: str) -> dict:
-    return dict(comparison=comparison, measure=measure, interval=iv, mean=iv.mean, lo=iv.lo, hi=iv.hi, n=iv.n, verdict=verdict(iv, higher, lower))
-
-def conclusions(source, baseline: str = 'ce') -> list[dict]:
-    "One row per comparison the paired tables hold (a figures folder, or {stem: rows}): its interval and verdict."
-    t, out = conclusion_tables(source), []
-    for r in t.get('paired', []):
-        s, at = r['strategy'], noise_setting(r['noise rate'])
-        if (iv := read_interval(r, f'minus {baseline} (same seed)')):
-            out.append(_conclusion(f'{s} vs {baseline} at {at}', 'clean-test UAR (points)', iv, f'{s} ahead of {baseline}', f'{s} behind {baseline}'))
-        if (iv := read_interval(r, 'drop from 0% noise (same seed)')):
-            out.append(_conclusion(f'{s}: 0% noise vs {at}', 'UAR lost to the noise (points)', iv, 'the noise costs UAR', 'the noise raises UAR'))
-    for r in t.get('noise_detection', []):
-        if (iv := read_interval(r, f'AUROC minus {baseline} (same seed)')):
-            s = r['strategy']
-            out.append(_conclusion(f'{s} vs {baseline} at {noise_setting(r["noise rate"])}', "noisy-label AUROC (own score)", iv,
-                                   f'{s} finds wrong labels better', f'{s} finds wrong labels worse'))
-    for r in t.get('difficulty_paired', []):
-        for c in ('easy', 'hard'):
-            if (iv := read_interval(r, f'{c} minus {baseline} (same seed)')):
-                s = r['strategy']
-                out.append(_conclusion(f'{s} vs {baseline} at {noise_setting(r["noise rate"])}', f'accuracy on {c} videos (points)', iv,
-                                       f'{s} ahead of {baseline}', f'{s} behind {baseline}'))
-    return out
-
-def conclusions_markdown(rows: list[dict]) -> str:
-    "The conclusions as a Markdown table: comparison, measure, mean difference with its 95% interval, verdict."
-    return markdown_table([dict(comparison=r['comparison'], measure=r['measure'], **{'difference (95% CI)': r['interval'].format()},
-                                verdict=r['verdict']) for r in rows]) if rows else ''
-
-
-# %% ../nbs/12_reports.ipynb #80644dd6
-def tables_from_runs(runs: list[Run]) -> dict[str, list[dict]]:
-    "The tables `conclusions` reads, made from run folders."
-    return dict(paired=paired_table(runs), noise_detection=detection_table(runs), difficulty_paired=difficulty_paired_table(runs))
-
-def conclusions_of(folder) -> list[dict]:
-    "The conclusions of a figures folder, or of a main job's output folder (its figures/, else recomputed from its runs/)."
-    p = Path(folder)
-    if not p.is_dir(): raise DataError(p, 'not a folder: a figures folder or a main job output folder (rdfer main --out) was expected')
-    for f in (p, p / 'figures'):
-        if (found := conclusions(f)): return found
-    runs = find_runs(p / 'runs' if (p / 'runs').is_dir() else p, verbose=False)
-    if not runs: raise DataError(p, 'holds neither the paired tables (paired.csv with interval columns) nor finished run folders')
-    old = os.environ.get('RDFER_CACHE')
-    if (p / 'data').is_dir(): os.environ['RDFER_CACHE'] = str(p / 'data')        # the benchmark rdfer main rendered there
-    try: return conclusions(tables_from_runs(runs))
-    finally:
-        if (p / 'data').is_dir(): os.environ.pop('RDFER_CACHE') if old is None else os.environ.update(RDFER_CACHE=old)
-
-# %% ../nbs/12_reports.ipynb #a5980694
-def _verdict_class(v: str) -> str: return v.split(' (n = ')[0]
-
-def compare_conclusions(a: list[dict], b: list[dict]) -> list[dict]:
-    "Conclusion by conclusion: both intervals and verdicts, and whether the verdicts agree (n aside; one side missing: no)."
-    ka, kb = ({(r['comparison'], r['measure']): r for r in s} for s in (a, b))
-    show = lambda r, f: (r['interval'].format() if f == 'interval' else r[f]) if r else 'missing'
-    return [dict(comparison=k[0], measure=k[1], A=show(ka.get(k), 'interval'), B=show(kb.get(k), 'interval'),
-                 **{'verdict A': show(ka.get(k), 'verdict'), 'verdict B': show(kb.get(k), 'verdict')},
-                 agree=k in ka and k in kb and _verdict_class(ka[k]['verdict']) == _verdict_class(kb[k]['verdict']))
-            for k in dict.fromkeys([*ka, *kb])]
-
-def compare_command(argv: list[str]) -> int:
-    "`rdfer compare A B`: do two main jobs (or figures folders) reach the same conclusions? 0 all agree, 1 not, 2 unreadable."
-    p = argparse.ArgumentParser(prog='rdfer compare', description='Compare the conclusions of two main jobs, conclusion by conclusion.')
-    p.add_argument('a', help='a main job output folder (rdfer main --out) or a figures folder')
-    p.add_argument('b', help='the other one')
-    args = p.parse_args(argv)
-    try: rows = compare_conclusions(conclusions_of(args.a), conclusions_of(args.b))
-    except DataError as e: print(f'rdfer compare: {e}', file=sys.stderr); return 2
-    print(f'A: {args.a}\nB: {args.b}\n')
-    print(markdown_table([r | dict(agree='yes' if r['agree'] else 'NO') for r in rows]))
-    n = sum(r['agree'] for r in rows)
-    print(f'{n} of {len(rows)} conclusions agree')
-    return 0 if rows and n == len(rows) else 1
-
-# %% ../nbs/12_reports.ipynb #aa3919d6
-def rendering_check(figures, other, log=print) -> list[dict]:
-    "The conclusions of `figures` that the tables in `other` (some rows rerun on another rendering) also draw, side by side; written into `figures`."
-    a, b = conclusions(figures), conclusions(other)
-    keys = {(r['comparison'], r['measure']) for r in b}
-    rows = [r for r in compare_conclusions(a, b) if (r['comparison'], r['measure']) in keys]
-    write_table([{k.replace('A', 'this rendering', 1) if k in ('A', 'verdict A') else k.replace('B', 'second rendering', 1) if k in ('B', 'verdict B') else k: v
-                  for k, v in r.items()} for r in rows], Path(figures) / 'rendering_check',
-                'Conclusions on the main rendering and on a second rendering of the benchmark (rows rerun there, other seed of the render)')
-    log(f'[main] {sum(r["agree"] for r in rows)} of {len(rows)} conclusions reach the same verdict on the second rendering')
-    return rows
-
-# %% ../nbs/12_reports.ipynb #95848d63
-def _key_segments(run: Run) -> dict:
-    from rdfer.synth import read_metadata
-    root = data_root(run)
-    if not (root / 'synth_meta.csv').exists(): return {}
-    return {m['video_id']: (m['key_start'], m['key_end']) for m in read_metadata(root)}
-
-def localisation(run: Run, records: list[dict] | None = None) -> dict[int, float]:
-    "Per epoch: the fraction of detail clips whose centre (a frame of the video) lies in the video's true key segment."
-    seg, records = _key_segments(run), read_records(run) if records is None else records
-    hits = {}
-    for r in records:
-        if r['video_id'] not in seg: continue
-        a, b = seg[r['video_id']]
-        for k in (k for k in r if k.startswith('centre_') and r[k] == r[k]):
-            hits.setdefault(int(r['epoch']), []).append(a <= r[k] <= b)
-    return {e: float(np.mean(v)) for e, v in sorted(hits.items())}
-
-def uniform_localisation(run: Run, records: list[dict] | None = None) -> float:
-    "The fraction of K evenly spaced clip centres (test-time frame sampling) inside the key segment, over the run's training videos."
-    from rdfer.model import uniform_centres
-    from rdfer.sampling import segment_indices
-    seg, m, d = _key_segments(run), run.section('model'), run.section('data')
-    frames = int(d.get('synth', {}).get('frames', 32))
-    pos = segment_indices(frames, int(m.get('num_frames', 16)), train=False)[uniform_centres(1, int(m.get('num_clips', 4)), int(m.get('num_frames', 16)))[0].numpy()]
-    if records is None and (run.path / AGREEMENT).exists(): records = read_records(run)
-    ids = {r['video_id'] for r in records_at(records)} if records else set(seg)
-    return float(np.mean([seg[v][0] <= p <= seg[v][1] for v in ids if v in seg for p in pos])) if seg else float('nan')
-
-def _localisation_pair(run: Run) -> tuple[dict, float]:
-    "The run's localisation per epoch and the uniform clips' rate, from one read of its records."
-    records = read_records(run) if (run.path / AGREEMENT).exists() else []
-    return localisation(run, records), uniform_localisation(run, records or None)
-
-def localisation_table(runs: list[Run]) -> list[dict]:
-    "Per group of RDFER-network runs: the key-expression clips' localisation rate at the first and last epoch, beside uniform clips'."
-    rows = []
-    for k, clash, members in synth_groups(runs, lambda k: k[0] == 'synth' and k[1] == 'rdfer'):
-        pairs = [_localisation_pair(r) for r in members]
-        loc = [l for l, _ in pairs if l]
-        if not loc: continue
-        rows.append(dict(strategy=k[2] + clash, **{'noise rate': k[3], 'clips': k[4], 'epoch 1': aggregate([l[min(l)] for l in loc]),
-                         'last epoch': aggregate([l[max(l)] for l in loc]), 'uniform clips would reach': aggregate([u for _, u in pairs]),
-                         'runs': len(loc)}))
-    return rows or [dict(strategy='no run with clip centres and ground truth found')]
-
-def plot_localisation(runs: list[Run], title: str = 'Detail clips inside the key segment'):
-    "The localisation rate over epochs, one line per group of runs (mean over its runs), and the uniform clips' rate."
-    from matplotlib.figure import Figure
-    fig = Figure(figsize=(6, 3.4), layout='constrained'); ax = fig.subplots()
-    uniform = []
-    for label, k, _, _ in _labelled_groups(runs, lambda k: k[0] == 'synth' and k[1] == 'rdfer'):
-        pairs = [_localisation_pair(r) for r in group_runs(runs)[k]]
-        loc = [l for l, _ in pairs if l]
-        if not loc: continue
-        epochs = sorted(set.intersection(*[set(l) for l in loc]))
-        ax.plot(epochs, [np.mean([l[e] for l in loc]) for e in epochs], marker='o', ms=3, label=label.replace('rdfer / ', ''))
-        uniform += [u for _, u in pairs]
-    if uniform: ax.axhline(np.nanmean(uniform), color='0.4', ls='--', label='uniform clips (expected)')
-    ax.set_ylim(0, 1); ax.set_xlabel('epoch'); ax.set_ylabel('fraction of clip centres in the key segment')
-    ax.set_title(title, fontsize=10); ax.legend(fontsize=7)
-    return fig
-
-# %% ../nbs/12_reports.ipynb #b44649ec
-def save_figure(fig, stem: str, figures_dir='figures', formats=('png', 'svg')) -> list[Path]:
-    "Write `fig` as `<figures_dir>/<stem>.png` (150 dpi) and `.svg`; returns the paths."
-    out = []
-    for fmt in formats:
-        buf = io.BytesIO()
-        fig.savefig(buf, format=fmt, dpi=150, bbox_inches='tight')
-        out.append(atomic_write(Path(figures_dir) / f'{stem}.{fmt}', buf.getvalue()))
-    return out
-
-# %% ../nbs/12_reports.ipynb #fbfb13a4
-_MEASURE_TITLES = {'agreement': 'vote agreement A', 'support': 'label support S', 'soft_agreement': 'soft agreement (1 - JSD / log K)'}
-
-def plot_agreement_by_category(records: list[dict], truth: dict, title: str = ''):
-    "Histograms of vote agreement, label support and soft agreement for ground-truth clean, hard and noisy videos."
-    from rdfer.agreement import plot_agreement_histogram
-    rows, noisy, hard = truth_arrays(records, truth)
-    measures = [m for m in _MEASURE_TITLES if rows and not np.isnan(_columns(rows, [m])[m]).all()]
-    if not measures: raise ValueError('the records hold no agreement measures (the model gave no clip predictions)')
-    fig = plot_agreement_histogram(_columns(rows, measures), {'noisy': noisy, 'hard': hard}, measures=tuple(measures))
-    for ax, m in zip(fig.axes, measures): ax.set_xlabel(_MEASURE_TITLES[m]); ax.set_title(_MEASURE_TITLES[m].split(' (')[0])
-    if title: fig.suptitle(title)
-    return fig
-
-# %% ../nbs/12_reports.ipynb #72238957
-_CAT_STYLE = ((0, 'clean', 'tab:green'), (1, 'hard', 'tab:orange'), (2, 'noisy', 'tab:red'), (-1, 'undecided', 'tab:gray'))
-
-def category_fractions(records: list[dict], truth: dict) -> dict:
-    "{ground-truth group: {category name: [fraction per epoch]}}, and 'epochs'."
-    epochs = sorted({int(r['epoch']) for r in records})
-    out = {'epochs': epochs}
-    for g, gname in enumerate(('clean', 'hard', 'noisy')):
-        out[gname] = {}
-        for c, cname, _ in _CAT_STYLE:
-            fr = []
-            for e in epochs:
-                rows, noisy, hard = truth_arrays([r for r in records if int(r['epoch']) == e], truth)
-                grp = np.where(noisy, 2, np.where(hard, 1, 0))
-                cats = np.array([r.get('category', -1) for r in rows], dtype=float)[grp == g]
-                fr.append(float(np.mean(np.nan_to_num(cats, nan=-1) == c)) if len(cats) else float('nan'))
-            out[gname][cname] = fr
-    return out
-
-def plot_category_evolution(records: list[dict], truth: dict, title: str = ''):
-    "Fraction of videos put in each category per epoch, one panel per ground-truth group."
-    from matplotlib.figure import Figure
-    fr = category_fractions(records, truth)
-    fig = Figure(figsize=(12, 3.4), layout='constrained')
-    axes = fig.subplots(1, 3, sharey=True)
-    for ax, gname in zip(axes, ('clean', 'hard', 'noisy')):
-        for _, cname, colour in _CAT_STYLE:
-            ax.plot(fr['epochs'], fr[gname][cname], marker='o', color=colour, label=f'put in "{cname}"')
-        ax.set_title(f'ground truth: {gname}'); ax.set_xlabel('epoch'); ax.set_ylim(-0.02, 1.02)
-        ax.set_xticks(fr['epochs'])
-    axes[0].set_ylabel('fraction of videos'); axes[-1].legend(fontsize=8, loc='upper left', bbox_to_anchor=(1.02, 1))
-    if title: fig.suptitle(title)
-    return fig
-
-# %% ../nbs/12_reports.ipynb #10fd4b45
-def noisy_scores(records: list[dict], truth: dict) -> tuple[np.ndarray, np.ndarray]:
-    "A strategy's noisy score and the true noisy flag of each record with ground truth."
-    rows, noisy, _ = truth_arrays(records, truth)
-    return _columns(rows, ['noisy_score'])['noisy_score'], noisy
-
-def plot_roc_curves(curves: dict, title: str = 'Noisy-label detection'):
-    "ROC curves, one per entry of `curves` (name -> (scores, noisy flags) or (scores, noisy flags, n runs))."
-    from matplotlib.figure import Figure
-    from rdfer.agreement import roc_curve, auroc
-    fig = Figure(figsize=(4.8, 4.4), layout='constrained'); ax = fig.subplots()
-    ax.plot([0, 1], [0, 1], ls='--', color='gray', lw=1, label='chance (0.50)')
-    for name, c in curves.items():
-        fpr, tpr, _ = roc_curve(c[0], c[1])
-        runs = f', {c[2]} run{"s" if c[2] != 1 else ""}' if len(c) > 2 else ''
-        ax.plot(fpr, tpr, lw=2, label=f'{name} (AUROC {auroc(c[0], c[1]):.2f}{runs})')
-    ax.set_xlabel('false positive rate (clean labels flagged)'); ax.set_ylabel('true positive rate (noisy labels found)')
-    ax.set_xlim(0, 1); ax.set_ylim(0, 1.01); ax.set_title(title); ax.legend(fontsize=8, loc='lower right')
-    return fig
-
-# %% ../nbs/12_reports.ipynb #ebcdf02e
-_CLIP_COLOURS = ('tab:red', 'tab:blue', 'tab:green', 'tab:purple', 'tab:orange', 'tab:brown', 'tab:pink', 'tab:olive')
-
-def plot_resampling_example(frames, frame_probs, key_positions, clip_frame_indices, classes=None, prob_positions=None,
-                            key_segment=None, title: str = '', per_row: int = 16):
-    "Frames (T,3,H,W uint8) with the chosen clips outlined, and the per-frame class probabilities under them."
-    from matplotlib.figure import Figure
-    from matplotlib.patches import Rectangle
-    frames = np.asarray(frames); probs = np.asarray(frame_probs, dtype=float)
-    keys = np.asarray(key_positions).astype(int).ravel(); clips = np.asarray(clip_frame_indices).astype(int).reshape(len(keys), -1)
-    T = len(frames); rows = math.ceil(T / per_row); cols = min(T, per_row)
-    x = np.asarray(prob_positions, dtype=float) if prob_positions is not None else (
-        np.arange(T, dtype=float) if len(probs) == T else np.linspace(0, T - 1, len(probs)))
-    fig = Figure(figsize=(max(10, 1.1 * cols + 2.5), 1.3 * rows + 3.4), layout='constrained')
-    gs = fig.add_gridspec(rows + 1, cols, height_ratios=[1] * rows + [2.6])
-    for t in range(T):
-        ax = fig.add_subplot(gs[t // per_row, t % per_row])
-        ax.imshow(frames[t].transpose(1, 2, 0)); ax.set_xticks([]); ax.set_yticks([])
-        ax.set_xlabel(str(t), fontsize=7, labelpad=1)
-        for s in ax.spines.values(): s.set_visible(False)
-        h, w = frames[t].shape[1:]
-        owners = [k for k in range(len(keys)) if t in clips[k]]
-        for j, k in enumerate(owners):      # nested outlines when clips share a frame
-            pad = j * 0.09 * w
-            ax.add_patch(Rectangle((-0.5 + pad, -0.5 + pad), w - 2 * pad, h - 2 * pad, fill=False, lw=2.5, ec=_CLIP_COLOURS[k % 8]))
-        centres = [str(k + 1) for k in range(len(keys)) if keys[k] == t]
-        if centres: ax.set_title('key ' + ','.join(centres), fontsize=7, color=_CLIP_COLOURS[int(centres[0]) - 1], pad=2)
-    ax = fig.add_subplot(gs[rows, :])
-    if key_segment is not None:
-        ax.axvspan(key_segment[0] - 0.5, key_segment[1] + 0.5, color='0.85', label='key segment (ground truth)')
-    from rdfer.metrics import _class_names
-    for c, name in enumerate(_class_names(classes, probs.shape[1])): ax.plot(x, probs[:, c], marker='.', label=name)
-    for k, p in enumerate(keys): ax.axvline(p, color=_CLIP_COLOURS[k % 8], ls='--', lw=1.5, label=f'clip {k + 1} centre')
-    ax.set_xlim(-0.5, T - 0.5); ax.set_ylim(0, 1); ax.set_xlabel('frame (of the T sampled frames)'); ax.set_ylabel('probability')
-    ax.legend(fontsize=7, ncol=2, loc='center left', bbox_to_anchor=(1.0, 0.5))
-    if title: fig.suptitle(title)
-    return fig
-
-# %% ../nbs/12_reports.ipynb #c531c684
-def resampling_example(run: Run, video_id: str | None = None) -> dict:
-    "Frames, per-frame probabilities, key positions and clip frames of one test video through a run's model."
-    import torch
-    from rdfer.data import load_split, open_reader
-    from rdfer.sampling import VideoClipDataset
-    from rdfer.predict import load_model
-    from rdfer.model import synopsis_frame_indices
-    d, root = run.section('data'), data_root(run)
-    items = load_split('dfew' if run.dataset == 'synth' else run.dataset, root, 'test', fold=run.fold, media=d.get('media', 'auto'),
-                       folder=d.get('folder') or None, classes=d.get('classes') or None, annotations=d.get('annotations') or None)
-    meta = {}
-    if (root / 'synth_meta.csv').exists():
-        meta = {r['video_id']: r for r in read_csv(root / 'synth_meta.csv')}
-    if video_id is None:
-        video_id = next((it.video_id for it in items if meta.get(it.video_id, {}).get('nontarget_segments')), items[0].video_id)
-    index = next((i for i, it in enumerate(items) if it.video_id == video_id), None)
-    if index is None: raise DataError(root, f'video {video_id!r} is not in the test split of fold {run.fold}')
-    ds = VideoClipDataset(items, num_frames=d.get('num_frames', 16), size=d.get('size', 112), train=False, seed=run.seed)
-    reader = open_reader(items[index])
-    idx = ds.frame_indices(index, reader.num_frames)[0]
-    frames = reader.read(idx).numpy()
-    model, _ = load_model(run.path)        # rdfer.predict's loader: the last checkpoint, weights only, checked against the configuration
-    with torch.no_grad(): out = model(ds[index]['video'][None])
-    if out.key_positions is None: raise ValueError(f'{run.path}: the model ({run.variant}) does not re-sample key expressions')
-    probs_src = out.synopsis_frame_logits if out.synopsis_frame_logits is not None else out.clip_logits
-    probs = probs_src[0].float().softmax(-1).numpy()
-    positions = synopsis_frame_indices(len(idx), len(probs)).numpy() if out.synopsis_frame_logits is not None else out.key_positions[0].numpy()
-    m = meta.get(video_id)
-    seg = None
-    if m and m.get('key_start', '') != '':     # the ground-truth key segment, in sampled-frame positions
-        inside = np.flatnonzero((idx >= int(m['key_start'])) & (idx <= int(m['key_end'])))
-        if len(inside): seg = (int(inside[0]), int(inside[-1]))
-    classes = run.classes
-    return dict(video_id=video_id, label=classes[items[index].label], pred=classes[int(out.logits[0].argmax())], classes=classes, frames=frames,
-                frame_probs=probs, prob_positions=positions, key_positions=out.key_positions[0].numpy(),
-                clip_frame_indices=out.clip_frame_indices[0].numpy(), key_segment=seg, frame_indices=idx,
-                nontarget=(m or {}).get('nontarget_segments', ''))
-
-# %% ../nbs/12_reports.ipynb #399773f6
-def plot_confusion_grid(confusions: dict, title: str = '', classes=None):
-    "One row-normalised confusion matrix per entry of `confusions` (name -> counts C x C); `classes` names the rows and columns."
-    from matplotlib.figure import Figure
-    from rdfer.metrics import plot_confusion
-    n = max(1, len(confusions))
-    fig = Figure(figsize=(5.2 * n, 4.8), layout='constrained')
-    axes = fig.subplots(1, n, squeeze=False)[0]
-    for ax, (name, cm) in zip(axes, confusions.items()): plot_confusion(cm, ax=ax, title=name, classes=classes)
-    if title: fig.suptitle(title)
-    return fig
-
-def summed_confusion(runs: list[Run]) -> np.ndarray:
-    "The last-epoch confusion matrices of runs, summed."
-    return np.sum([np.asarray(r.final['last']['confusion']) for r in runs], axis=0)
-
-# %% ../nbs/12_reports.ipynb #194de84d
-def plot_robustness(runs: list[Run], title: str = 'Synthetic benchmark: robustness to label noise'):
-    "Clean-test UAR and noise AUROC against the noise rate, one line per strategy (mean ± std over runs)."
-    from matplotlib.figure import Figure
-    groups = _labelled_groups(runs, lambda k: k[0] == 'synth' and k[4] == 'full RDFER')
-    fig = Figure(figsize=(10, 3.6), layout='constrained'); axes = fig.subplots(1, 2)
-    lines = {}
-    for _, k, m, clash in groups:
-        lines.setdefault(k[2] + ('' if k[1] == 'rdfer' else f' ({k[1]})') + clash, []).append((k[3], m))
-    for name, pts in sorted(lines.items(), key=lambda t: STRATEGY_ORDER.index(t[0]) if t[0] in STRATEGY_ORDER else 99):
-        pts.sort(key=lambda p: p[0])
-        for ax, key in zip(axes, ('uar', 'auroc')):
-            x = [p for p, m in pts if m[key].n]; y = [m[key].mean for p, m in pts if m[key].n]
-            e = [0 if m[key].std != m[key].std else m[key].std for p, m in pts if m[key].n]
-            if x: ax.errorbar(x, y, yerr=e, marker='o', capsize=3, label=name)
-    rates = sorted({k[3] for _, k, _, _ in groups})
-    axes[0].set_ylabel('clean-test UAR (%)'); axes[1].set_ylabel('noisy-label detection AUROC')
-    axes[0].set_ylim(0, 100); axes[1].set_ylim(0, 1)
-    axes[1].axhline(0.5, ls='--', color='gray', lw=1, label='chance')
-    for ax in axes:
-        ax.set_xlabel('injected label-noise rate'); ax.legend(fontsize=8)
-        if rates: ax.set_xticks(rates); ax.set_xlim(min(rates) - 0.05, max(rates) + 0.05)
-    fig.suptitle(title)
-    return fig
 
 # %% ../nbs/12_reports.ipynb #5760a751
 def smoke_setup(runs_dir, figures_dir, smoke: bool = False) -> tuple[str, str]:

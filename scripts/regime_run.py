@@ -5,7 +5,8 @@ from pathlib import Path
 OUT = Path(os.environ.get('RDFER_REGIME_OUT', 'outputs/regime'))
 from rdfer.config import resolve_config, PRESETS
 from rdfer.train import train
-from rdfer.reports import read_run, difficulty_breakdown
+from rdfer.reports import read_run
+from rdfer.tables import difficulty_breakdown
 name, strategy, noise, seed = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
 ov = json.loads(sys.argv[5]) if len(sys.argv) > 5 else {}
 synth = dict(PRESETS['synth']['data']['synth']) | (dict(noise_rate=noise, noise_kind='symmetric') if noise else {})

@@ -3,8 +3,8 @@ import csv, json, math, os, shutil, subprocess, sys
 from pathlib import Path
 import numpy as np
 import pytest
-from rdfer.reports import (REPORTED, Stat, aggregate, ablation_table, find_runs, main_table, per_class_table,
-                           robustness_table, run_inventory, scan_runs, write_table)
+from rdfer.reports import REPORTED, Stat, aggregate, find_runs, scan_runs, write_table
+from rdfer.tables import ablation_table, main_table, per_class_table, robustness_table, run_inventory
 from rdfer.runs import example_run
 from rdfer.train import smoke_runs
 
@@ -147,7 +147,7 @@ def test_tables_notebook(tiny_runs):
     diff = fm['synth_n0.4_rdfer_f1']['last']['uar'] - fm['synth_n0.4_ce_f1']['last']['uar']
     assert float(pr['minus ce (same seed) mean']) == pytest.approx(diff, abs=1e-9) and pr['minus ce (same seed) n'] == '1'
     assert pr['minus ce (same seed) lo'] == '' and pr['minus ce (same seed) hi'] == ''          # one pair: no interval
-    from rdfer.reports import conclusions
+    from rdfer.tables import conclusions
     con = {(c['comparison'], c['measure']): c for c in conclusions(figures)}
     c = con[('rdfer vs ce at 40% symmetric', 'clean-test UAR (points)')]
     assert c['n'] == 1 and c['verdict'] == 'no difference detected (n = 1)' and c['mean'] == pytest.approx(diff, abs=1e-9)
@@ -184,7 +184,7 @@ def fabricated_job(path, gains, seeds=(1, 2, 3)):
 
 
 def test_compare_command(tmp_path, capsys):
-    from rdfer.reports import compare_command
+    from rdfer.tables import compare_command
     a, b = fabricated_job(tmp_path / 'a', (2.0, 3.0, 2.5)), fabricated_job(tmp_path / 'b', (1.5, 2.5, 2.0))
     c = fabricated_job(tmp_path / 'c', (2.0, -1.0, 0.5))                     # rdfer's lead over ce is not resolved here
     same = subprocess.run([str(BIN / 'rdfer'), 'compare', str(a), str(b)], capture_output=True, text=True, timeout=300)   # routed by rdfer.cli

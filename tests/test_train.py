@@ -202,7 +202,8 @@ def test_tiny_run_has_the_datasets_classes(tmp_path, env, monkeypatch, dataset, 
     import torch
     from rdfer.config import config_from_params
     from rdfer.predict import load_model, predict_video
-    from rdfer.reports import find_runs, per_class_table
+    from rdfer.reports import find_runs
+    from rdfer.tables import per_class_table
     from rdfer.testing import make_generic_tree, make_mafw_tree
     from rdfer.train import train
     for k in ('RDFER_CACHE', 'RDFER_DATA', 'HOME'): monkeypatch.setenv(k, env[k])
