@@ -15,7 +15,8 @@ from .stats import Interval, interval
 from .synth import ensure_benchmark, read_metadata, synth_root, ground_truth
 from .config import at_added_default, DataConfig
 from .runs import CONFIG, METRICS, FINAL, AGREEMENT, CHECKPOINTS, example_run, read_csv, write_csv, read_json, read_agreement_rows
-from .train import _VOLATILE as _RUN_VOLATILE, shared_smoke_runs
+from .runs import VOLATILE as _RUN_VOLATILE
+from .train import shared_smoke_runs
 
 # %% auto #0
 __all__ = ['REPORTED', 'STRATEGY_ORDER', 'ABLATION_ORDER', 'NoiseLevel', 'Run', 'read_run', 'scan_runs', 'find_runs',

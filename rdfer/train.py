@@ -4,30 +4,29 @@
 
 # %% ../nbs/07_train.ipynb #da3a726a
 from __future__ import annotations
-import hashlib, json, math, os, platform, shutil, subprocess, sys, time
+import json, math, os, platform, subprocess, sys, time
 from pathlib import Path
 from types import SimpleNamespace
 import numpy as np
 import torch
 import torch.distributed as dist
 
-from .core import CLASSES, DataError, atomic_write_json, seed_everything, volatile_options
+from .core import CLASSES, DataError, atomic_write_json, seed_everything
 from .metrics import classification_metrics
 from .sampling import batch_video
 from .synth import synth_root, ground_truth, ensure_benchmark
 from .config import (DataConfig, RunConfig, RUN_PARAMS, PRESETS, check_loader_memory, resolve_config, check_config, config_from_params, train_parser,
-                          data_classes, at_added_default, ADDED_OPTIONS, SECTIONS, locate_data)
+                          data_classes, locate_data)
 from .processes import Processes, setup_processes, close_processes, gather_objects
 from .runs import (CONFIG, ENVIRONMENT, METRICS, PREDICTIONS, AGREEMENT, FINAL, RECORDS, TENSORBOARD, records_path, epoch_records, checkpoints,
                         checkpoint_path, read_checkpoint, write_csv, read_csv, read_agreement_rows, save_checkpoint, load_last_checkpoint, set_rng_state,
-                        run_folder_lock)
+                        run_folder_lock, data_fingerprint, default_run_dir, run_record, check_run_dir, config_differences)
 
 # %% auto #0
-__all__ = ['prepare_data_root', 'data_fingerprint', 'lr_at', 'build_loaders', 'processor_model', 'environment_record',
-           'NonFiniteLoss', 'predict_views', 'train_one_epoch', 'evaluate', 'noise_detection', 'default_run_dir',
-           'Callback', 'Fit', 'fit', 'ProgressBar', 'EpochLine', 'RunFiles', 'Checkpoint', 'OnEpoch', 'SyncProcesses',
-           'TensorBoardLog', 'check_shared_run_dir', 'warm_start', 'train', 'train_command', 'plot_learning_curves',
-           'smoke_runs', 'shared_smoke_runs']
+__all__ = ['prepare_data_root', 'lr_at', 'build_loaders', 'processor_model', 'environment_record', 'NonFiniteLoss',
+           'predict_views', 'train_one_epoch', 'evaluate', 'noise_detection', 'Callback', 'Fit', 'fit', 'ProgressBar',
+           'EpochLine', 'RunFiles', 'Checkpoint', 'OnEpoch', 'SyncProcesses', 'TensorBoardLog', 'check_shared_run_dir',
+           'warm_start', 'train', 'train_command', 'plot_learning_curves', 'smoke_runs', 'shared_smoke_runs']
 
 # %% ../nbs/07_train.ipynb #bb631088
 def prepare_data_root(cfg: DataConfig, is_main: bool = True) -> Path:
@@ -38,19 +37,6 @@ def prepare_data_root(cfg: DataConfig, is_main: bool = True) -> Path:
     root = synth_root(cfg)
     if is_main: ensure_benchmark(root, **cfg.synth)
     return root
-
-# %% ../nbs/07_train.ipynb #d81a84a2
-def data_fingerprint(cfg: DataConfig) -> str:
-    "A hash of a run's data that does not depend on where it lies: the split files' contents (synth: also its rendering options and ground truth)."
-    from rdfer.data import split_files
-    h = hashlib.sha256()
-    if cfg.dataset == 'synth':
-        h.update(json.dumps(cfg.synth, sort_keys=True).encode())
-        root = synth_root(cfg)     # named by data.root or the package's own; before it is rendered, the options alone (`train` renders first)
-        files = split_files('dfew', root, 'all', cfg.fold) + [root / 'synth_meta.csv'] if (root / 'synth_params.json').exists() else []
-    else: files = split_files(cfg.dataset, cfg.root, 'all', cfg.fold, cfg.annotations or None)
-    for f in files: h.update(f.name.encode() + b'\0' + f.read_bytes())
-    return h.hexdigest()[:16]
 
 # %% ../nbs/07_train.ipynb #6c987097
 def lr_at(step: int, total_steps: int, warmup_steps: int, lr: float, min_lr: float) -> float:
@@ -231,66 +217,6 @@ def _decided(rows: list[dict], truth: dict | None) -> dict:
     return ({f'frac_{n}': round(float(np.mean(cats == c)), 4) if len(cats) else 0.0 for c, n in enumerate(('clean', 'hard', 'noisy'))}
             | ({'noise_auroc': round(nd['auroc'], 4)} if nd else {}))
 
-# %% ../nbs/07_train.ipynb #b5c9280e
-_VOLATILE = volatile_options(SECTIONS)    # declared identity=False: where the data lies, how fast and what else a run keeps, not its results
-
-def _identity(d: dict) -> dict:
-    "The options of a config dict that define its run (not where the data lies, nor how fast the run goes)."
-    return {s: {k: v for k, v in d.get(s, {}).items() if (s, k) not in _VOLATILE and not at_added_default(s, k, v)}
-            for s in ('data', 'model', 'strategy', 'train')}
-
-def _digest(obj) -> str: return hashlib.sha256(json.dumps(obj, sort_keys=True).encode()).hexdigest()[:16]
-
-def default_run_dir(cfg: RunConfig) -> Path:
-    "runs/<dataset>_f<fold>_<variant>_<strategy>_s<seed>_<hash of every other option and of the data>"
-    key = _digest([_identity(cfg.to_dict()), data_fingerprint(cfg.data)])[:8]
-    return Path('runs') / f'{cfg.data.dataset}_f{cfg.data.fold}_{cfg.model.variant}_{cfg.strategy.name}_s{cfg.train.seed}_{key}'
-
-def _run_record(cfg: RunConfig) -> dict:
-    "What config.json holds: the config, and checksums of its identity and data that tie the folder to them."
-    d = cfg.to_dict()
-    return d | dict(identity=dict(config=_digest(_identity(d)), data=data_fingerprint(cfg.data)))
-
-# %% ../nbs/07_train.ipynb #9f1e6595
-def _digest_text(text: str) -> str: return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-def _check_run_dir(cfg: RunConfig, run_dir: Path, main: bool) -> dict | None:
-    "The results of a finished run of `cfg` in `run_dir`; None to start or resume; a DataError for a folder that holds another run."
-    saved = run_dir / CONFIG
-    if not saved.exists(): return None
-    try: old = json.loads(saved.read_text())
-    except (OSError, ValueError) as e: raise DataError(saved, f'unreadable run record ({e}); move the folder away or choose another out_dir') from None
-    if not isinstance(old, dict) or not all(isinstance(old.get(s), dict) for s in ('data', 'model', 'strategy', 'train')):
-        raise DataError(saved, 'damaged run record (not the JSON object rdfer.train writes, with data, model, strategy and train); '
-                               'move the folder away or choose another out_dir')
-    if not checkpoints(run_dir):     # it stopped before its first checkpoint: nothing to keep
-        if main:
-            for f in (CONFIG, ENVIRONMENT, METRICS): (run_dir / f).unlink(missing_ok=True)
-            shutil.rmtree(run_dir / RECORDS, ignore_errors=True)
-        return None
-    ident = old.get('identity', {})
-    if 'config' in ident and ident['config'] != _digest(_identity(old)):
-        raise DataError(saved, 'was edited after the run started (it no longer matches its checksum); restore it, or run the changed configuration in another out_dir')
-    diff = _config_differences(cfg.to_dict(), old)
-    have = data_fingerprint(cfg.data)
-    legacy = cfg.data.dataset == 'synth' and not cfg.data.root and ident.get('data') == _digest_text(json.dumps(cfg.data.synth, sort_keys=True))
-    if ident.get('data', have) != have and not legacy:   # legacy: a record of its options alone, in the package's own folder (never replaced)
-        diff.append("the data's split files differ from those the run started with")
-    if diff: raise DataError(run_dir, f'holds a run with another configuration ({"; ".join(diff)}); choose another out_dir')
-    if not cfg.train.resume: raise DataError(run_dir, 'already holds a run; pass resume=True (--resume) to continue it or choose another out_dir')
-    if (run_dir / FINAL).exists():
-        try: done = json.loads((run_dir / FINAL).read_text()); assert isinstance(done, dict) and 'last' in done
-        except (ValueError, AssertionError):
-            raise DataError(run_dir / FINAL, 'damaged (not the final metrics rdfer.train writes); delete it and rerun with --resume: '
-                                             'the run finishes again from its last checkpoint') from None
-        return done | dict(run_dir=str(run_dir))
-    return None
-
-def _config_differences(a: dict, b: dict) -> list[str]:
-    "The options of config dict `a` that differ from `b` (an option added later and missing from `b` reads as its old default)."
-    old = lambda s, k: b.get(s, {}).get(k, ADDED_OPTIONS.get((s, k)))
-    return [f'{s}.{k}: {a[s].get(k)!r} != {old(s, k)!r}' for s in a for k in a[s] if (s, k) not in _VOLATILE and a[s].get(k) != old(s, k)]
-
 # %% ../nbs/07_train.ipynb #6522c6a6
 def _param_groups(model, weight_decay: float):
     decay = [p for p in model.parameters() if p.requires_grad and p.dim() > 1]
@@ -390,7 +316,7 @@ class EpochLine(Callback):
 class RunFiles(Callback):
     "Rank 0's run folder: config.json and environment.json first, each epoch's records and metrics.csv, the final files last."
     def before_fit(self, f):
-        atomic_write_json(f.run_dir / CONFIG, _run_record(f.cfg))
+        atomic_write_json(f.run_dir / CONFIG, run_record(f.cfg))
         env = environment_record(f.procs) | dict(frame_cache=getattr(f.train_dl.dataset, 'cache_record', None))
         if (f.run_dir / ENVIRONMENT).exists(): env['earlier'] = json.loads((f.run_dir / ENVIRONMENT).read_text())
         atomic_write_json(f.run_dir / ENVIRONMENT, env)
@@ -496,7 +422,7 @@ def warm_start(cfg: RunConfig, run_dir: Path) -> int:
     if not (src / CONFIG).exists(): raise DataError(src, 'no config.json: not a run folder to warm-start from')
     mine = cfg.to_dict(); mine['strategy'] = mine['strategy'] | dict(name='ce')
     theirs = json.loads((src / CONFIG).read_text())
-    if diff := _config_differences(mine, theirs):
+    if diff := config_differences(mine, theirs):
         raise DataError(src / CONFIG, f'is not plain CE with the options of this run ({"; ".join(diff[:3])}): nothing to warm-start from')
     if theirs.get('identity', {}).get('data') != data_fingerprint(cfg.data): raise DataError(src, 'was trained on other data: nothing to warm-start from')
     path = checkpoint_path(src, w)
@@ -509,7 +435,7 @@ def warm_start(cfg: RunConfig, run_dir: Path) -> int:
         strategy.end_epoch(e, rows=rows)
         write_csv(records_path(run_dir, e), rows)
         history.append(row | _decided(rows, truth))
-    atomic_write_json(run_dir / CONFIG, _run_record(cfg)); write_csv(run_dir / METRICS, history)
+    atomic_write_json(run_dir / CONFIG, run_record(cfg)); write_csv(run_dir / METRICS, history)
     save_checkpoint(run_dir, w, dict(model=ckpt['model'], config=cfg.to_dict(), optimizer=ckpt['optimizer'], strategy=strategy.state_dict(),
                                      history=history, best=ckpt['best'], last=ckpt['last'], classes=list(data_classes(cfg.data))),
                     cfg.train.keep_checkpoints, cfg.train.keep_epochs)
@@ -527,7 +453,7 @@ def train(cfg: RunConfig | dict, progress: bool = True, on_epoch=None, callbacks
     if cfg.data.dataset == 'synth': prepare_data_root(cfg.data)   # rendered first, its labels are part of the run's identity (processes take turns)
     run_dir = Path(cfg.train.out_dir or default_run_dir(cfg)); cfg.train.out_dir = str(run_dir)
     with run_folder_lock(run_dir, main):
-        done = _check_run_dir(cfg, run_dir, main)
+        done = check_run_dir(cfg, run_dir, main)
         if done is not None: return done
         if cfg.train.warm_start and not checkpoints(run_dir):
             if int(os.environ.get('WORLD_SIZE', 1)) > 1: raise ValueError('train.warm_start runs in one process, not under torchrun')

@@ -9,7 +9,7 @@ from conftest import RDFER, one_line, rdfer_train
 from rdfer.core import DataError, atomic_write, atomic_write_json
 from rdfer import train as T
 from rdfer.config import config_from_params
-from rdfer.runs import run_folder_lock
+from rdfer.runs import run_folder_lock, run_record, default_run_dir, check_run_dir
 from rdfer.testing import make_dfew_tree, write_video
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,7 +44,7 @@ def test_malicious_checkpoint_runs_nothing(tmp_path, env):
     run = tmp_path / 'run'                                  # the same file in a run folder being resumed
     cfg = config_from_params('synth', 'tiny', out_dir=str(run))
     os.environ['RDFER_CACHE'], cache = env['RDFER_CACHE'], os.environ.get('RDFER_CACHE')
-    try: T.prepare_data_root(cfg.data); atomic_write_json(run / 'config.json', T._run_record(cfg))   # the record `train` writes: of the rendered data
+    try: T.prepare_data_root(cfg.data); atomic_write_json(run / 'config.json', run_record(cfg))   # the record `train` writes: of the rendered data
     finally: os.environ.pop('RDFER_CACHE') if cache is None else os.environ.__setitem__('RDFER_CACHE', cache)
     (run / 'checkpoints').mkdir(); shutil.copy(tmp_path / 'evil.pt', run / 'checkpoints' / 'epoch_001.pt')
     r = rdfer_train('--preset', 'tiny', '--out-dir', str(run), env=env)
@@ -78,9 +78,9 @@ def test_two_processes_never_share_a_run_folder(tmp_path, env):
 def test_default_run_folders_differ_per_configuration(env, monkeypatch):
     monkeypatch.setenv('RDFER_CACHE', env['RDFER_CACHE'])
     sweep = [dict(), dict(lr=0.01), dict(batch_size=4), dict(epochs=3), dict(overrides={'model.hidden': 8, 'model.heads': 2})]
-    names = [T.default_run_dir(config_from_params('synth', 'tiny', **kw)) for kw in sweep]
+    names = [default_run_dir(config_from_params('synth', 'tiny', **kw)) for kw in sweep]
     assert len(set(names)) == len(sweep)
-    assert T.default_run_dir(config_from_params('synth', 'tiny', workers=1)) == names[0]   # speed is not identity
+    assert default_run_dir(config_from_params('synth', 'tiny', workers=1)) == names[0]   # speed is not identity
 
 
 # ---- resume: the data's content is the identity, not its location ---------------------------------------------
@@ -197,12 +197,12 @@ def test_a_finished_run_recorded_before_the_synth_fingerprint_read_files_is_stil
     cfg.data.synth = dict(videos=14, frames=8, size=32)
     T.prepare_data_root(cfg.data)
     run = tmp_path / 'run'; (run / 'checkpoints').mkdir(parents=True); (run / 'checkpoints' / 'epoch_002.pt').write_bytes(b'')
-    rec = T._run_record(cfg); rec['identity']['data'] = hashlib.sha256(json.dumps(cfg.data.synth, sort_keys=True).encode()).hexdigest()[:16]
+    rec = run_record(cfg); rec['identity']['data'] = hashlib.sha256(json.dumps(cfg.data.synth, sort_keys=True).encode()).hexdigest()[:16]
     atomic_write_json(run / 'config.json', rec); atomic_write_json(run / 'final_metrics.json', {'last': {'uar': 1.0}})
-    assert T._check_run_dir(cfg, run, True)['last'] == {'uar': 1.0}        # the package's own folder: its options stood for its files
+    assert check_run_dir(cfg, run, True)['last'] == {'uar': 1.0}        # the package's own folder: its options stood for its files
     cfg.data.root = str(synth_root(cfg.data).parent / 'copy')             # named elsewhere: the files must match
     import shutil as sh; sh.copytree(synth_root(dataclasses_replace(cfg.data, root='')), cfg.data.root, symlinks=True)
-    with pytest.raises(DataError, match="split files differ"): T._check_run_dir(cfg, run, True)
+    with pytest.raises(DataError, match="split files differ"): check_run_dir(cfg, run, True)
 
 
 def dataclasses_replace(obj, **kw):
