@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_synth.ipynb #ba6bd054
 from __future__ import annotations
-import argparse, csv, hashlib, io, json, math, multiprocessing as mp, os, shutil, sys, time
+import argparse, csv, hashlib, inspect, io, json, math, multiprocessing as mp, os, shutil, sys, time
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
@@ -16,8 +16,8 @@ __all__ = ['ACTION_UNITS', 'EXPRESSIONS', 'CONFUSABLE', 'HARD_FACTORS', 'NOISE_K
            'FPS', 'JPEG_QUALITY', 'META_COLUMNS', 'FORMAT_VERSION', 'RENDER_MARK', 'allowed_factors', 'VideoPlan',
            'plan_benchmark', 'ExpressionTrack', 'expression_track', 'sample_scene', 'draw_face', 'render_video',
            'resembled_class', 'draw_label_noise', 'write_frames', 'write_video', 'write_labels', 'read_metadata',
-           'render_benchmark', 'relabel_benchmark', 'ensure_benchmark', 'synth_root', 'ground_truth', 'synth_command',
-           'plot_examples']
+           'render_benchmark', 'relabel_benchmark', 'ensure_benchmark', 'synth_root', 'ground_truth', 'synth_parser',
+           'synth_command', 'plot_examples']
 
 # %% ../nbs/03_synth.ipynb #62e38c71
 ACTION_UNITS = ('brow_raise', 'brow_inner', 'eye_open', 'cheek_raise', 'nose_wrinkle', 'upper_lip',
@@ -553,24 +553,28 @@ def ground_truth(root) -> dict | None:
         return {r['video_id']: dict(noisy=int(r['noisy']), hard=int(r['difficulty'] == 'hard')) for r in csv.DictReader(f)}
 
 # %% ../nbs/03_synth.ipynb #302bf240
-def synth_command(argv: list[str]) -> int:
-    "The `rdfer synth` command: render the synthetic benchmark (or relabel one) in DFEW's layout."
+def synth_parser() -> argparse.ArgumentParser:
+    "`rdfer synth`'s options; their defaults are `render_benchmark`'s, read from its signature (one source)."
+    d = {k: p.default for k, p in inspect.signature(render_benchmark).parameters.items()}
     ap = argparse.ArgumentParser(prog='rdfer synth', description='Render the synthetic DFER benchmark in DFEW layout.')
     ap.add_argument('--out', required=True, help='output folder (created; an earlier benchmark there is replaced)')
-    ap.add_argument('--videos', type=int, default=700)
-    ap.add_argument('--frames', type=int, default=32)
-    ap.add_argument('--size', type=int, default=64, help='frame side in pixels (even)')
-    ap.add_argument('--noise-rate', type=float, default=0.0, help='fraction of videos with a wrong label in the training folds')
-    ap.add_argument('--noise-kind', choices=NOISE_KINDS, default='symmetric')
-    ap.add_argument('--hard-rate', type=float, default=0.3)
-    ap.add_argument('--clarity', type=float, default=1.0, help='scale of the expressions\' action units (the CPU regime uses 2.2)')
-    ap.add_argument('--seed', type=int, default=0)
-    ap.add_argument('--media', default='frames,video', help="comma-separated: frames, video")
-    ap.add_argument('--workers', type=int, default=None, help='processes (default: min(2, cores))')
+    ap.add_argument('--videos', type=int, default=d['videos'])
+    ap.add_argument('--frames', type=int, default=d['frames'])
+    ap.add_argument('--size', type=int, default=d['size'], help='frame side in pixels (even)')
+    ap.add_argument('--noise-rate', type=float, default=d['noise_rate'], help='fraction of videos with a wrong label in the training folds')
+    ap.add_argument('--noise-kind', choices=NOISE_KINDS, default=d['noise_kind'])
+    ap.add_argument('--hard-rate', type=float, default=d['hard_rate'])
+    ap.add_argument('--clarity', type=float, default=d['clarity'], help="scale of the expressions' action units (the CPU regime uses 2.2)")
+    ap.add_argument('--seed', type=int, default=d['seed'])
+    ap.add_argument('--media', default=','.join(d['media']), help="comma-separated: frames, video")
+    ap.add_argument('--workers', type=int, default=d['workers'], help='processes (default: min(2, cores))')
     ap.add_argument('--relabel-from', default=None, metavar='SRC',
                     help='only draw new label noise for the benchmark in SRC (media linked, not rendered)')
-    a = ap.parse_args(argv)
-    t0 = time.perf_counter()
+    return ap
+
+def synth_command(argv: list[str]) -> int:
+    "The `rdfer synth` command: render the synthetic benchmark (or relabel one) in DFEW's layout."
+    a, t0 = synth_parser().parse_args(argv), time.perf_counter()
     try:
         if a.relabel_from:
             out = relabel_benchmark(a.relabel_from, a.out, a.noise_rate, a.noise_kind, a.seed)
