@@ -184,7 +184,7 @@ def sample_scene(size: int, frames: int, factors=(), rng=None) -> dict:
         blur=rng.uniform(1.0, 1.6) * size / 64 if 'blur' in factors else 0.0)
 
 # %% ../nbs/03_synth.ipynb #b4d71950
-def _cov(sdf, pw): return np.clip(0.5 - sdf / pw, 0.0, 1.0)
+def _cov(sdf, px): return np.clip(0.5 - sdf / px, 0.0, 1.0)     # coverage of a pixel: a one-pixel ramp across the edge
 
 def _ellipse(u, v, cx, cy, a, b):
     "Approximate signed distance to an ellipse (half-axes `a`, `b`; `b` may vary per pixel)."
@@ -203,86 +203,109 @@ def _paint(img, alpha, color):
     a = alpha[..., None]
     img *= 1 - a; img += a * np.asarray(color, np.float32)
 
-def draw_face(aus: np.ndarray, scene: dict, t: int) -> np.ndarray:
-    "Render frame `t` of a video as float32 (S, S, 3) in [0, 1] from its action units and scene."
-    A = dict(zip(ACTION_UNITS, (aus + scene['rest']).tolist()))
+# %% ../nbs/03_synth.ipynb #f1a70003
+@dataclass
+class _Face:
+    "One frame being drawn: the pixel grid in face coordinates (`u` right, `v` down, `mirror` = |u| for symmetric parts), the size of a pixel there, the image and the palette."
+    units: dict; scene: dict; t: int; u: np.ndarray; v: np.ndarray; mirror: np.ndarray; px: float; img: np.ndarray
+    skin: np.ndarray; hair: np.ndarray; dark: np.ndarray
+    def paint(self, sdf, color, alpha=1.0): _paint(self.img, alpha * _cov(sdf, self.px), color)
+
+def _face_frame(aus: np.ndarray, scene: dict, t: int) -> _Face:
+    "Frame `t`'s pixel grid after the pose (scale, angle, centre) in face coordinates, over the scene's background."
     x, y = scene['x'], scene['y']
     s, th = scene['scale'][t], scene['angle'][t]
     X, Y = x - scene['cx'][t], y - scene['cy'][t]
     u, v = (np.cos(th) * X + np.sin(th) * Y) / s, (-np.sin(th) * X + np.cos(th) * Y) / s
-    pw = 2.0 / (x.shape[0] * s)
-    au, img = np.abs(u), scene['background'].copy()
-    skin, hair, dark = scene['skin'], scene['hair'], scene['skin'] * 0.45
-    fw = scene['face_w']
-    # head: hair behind, face (narrower jaw), fringe
-    _paint(img, _cov(_ellipse(u, v, 0, -0.08, fw + 0.1, 1.1), pw) * _cov(v + 0.1, pw), hair)
-    a_face = fw * (1 - scene['jaw'] * np.clip(v, 0, 1) ** 2)
+    return _Face(dict(zip(ACTION_UNITS, (aus + scene['rest']).tolist())), scene, t, u, v, np.abs(u), 2.0 / (x.shape[0] * s),
+                 scene['background'].copy(), scene['skin'], scene['hair'], scene['skin'] * 0.45)
+
+# %% ../nbs/03_synth.ipynb #f1a70004
+def _head(f: _Face):
+    "Hair behind, the face (narrower at the jaw, shaded to its rim), the fringe."
+    u, v, fw = f.u, f.v, f.scene['face_w']
+    _paint(f.img, _cov(_ellipse(u, v, 0, -0.08, fw + 0.1, 1.1), f.px) * _cov(v + 0.1, f.px), f.hair)
+    a_face = fw * (1 - f.scene['jaw'] * np.clip(v, 0, 1) ** 2)
     k = np.sqrt((u / a_face) ** 2 + v ** 2)
-    face = _cov((k - 1) * fw, pw)
-    _paint(img, face, skin * (1.0 - 0.18 * np.clip(k, 0, 1) ** 4)[..., None])
-    _paint(img, face * _cov(v - (scene['hairline'] + 0.35 * u ** 2), pw), hair)
-    # forehead lines (brow raise) and glabella furrows (inner brows lowered)
+    face = _cov((k - 1) * fw, f.px)
+    _paint(f.img, face, f.skin * (1.0 - 0.18 * np.clip(k, 0, 1) ** 4)[..., None])
+    _paint(f.img, face * _cov(v - (f.scene['hairline'] + 0.35 * u ** 2), f.px), f.hair)
+
+def _upper_face_lines(f: _Face, cheek: float):
+    "Forehead lines (brow raise), glabella furrows (inner brows lowered), cheeks rising under the eyes (AU6)."
+    A, m, v = f.units, f.mirror, f.v
     if A['brow_raise'] > 0.15:
         for yy in (-0.6, -0.68):
-            _paint(img, 0.55 * min(A['brow_raise'], 1) * _cov(_segment(au, v, (0, yy), (0.28, yy - 0.02), 0.012), pw), dark)
+            f.paint(_segment(m, v, (0, yy), (0.28, yy - 0.02), 0.012), f.dark, 0.55 * min(A['brow_raise'], 1))
     if A['brow_inner'] < -0.15:
-        _paint(img, 0.6 * min(-A['brow_inner'], 1) * _cov(_segment(au, v, (0.05, -0.46), (0.04, -0.32), 0.012), pw), dark)
-    # cheeks (AU6): blush rising under the eyes
-    ch = max(A['cheek_raise'], 0)
-    if ch > 0.05:
-        _paint(img, 0.35 * min(ch, 1) * np.clip(1 - ((au - 0.4) ** 2 + (v - 0.1 + 0.08 * ch) ** 2) / 0.05, 0, 1),
-               skin * np.array([1.05, 0.7, 0.7], np.float32))
-    # eyes: sclera with upper/lower lids, iris, blink
-    op = max(0.05, 1 + 0.7 * A['eye_open']) * scene['blink'][t]
-    top, bot = max(0.01, 0.07 * op), max(0.01, 0.06 * (op - 0.6 * max(ch, 0)))
-    ey = -0.2
-    eye = _cov(_ellipse(au, v, 0.33, ey, 0.15, np.where(v < ey, top, bot)), pw)
-    _paint(img, eye, (0.95, 0.95, 0.93))
-    g = scene['gaze']
-    iris = np.maximum(_cov(_ellipse(u, v, 0.33 + g[0], ey + g[1], 0.06, 0.06), pw),
-                      _cov(_ellipse(u, v, -0.33 + g[0], ey + g[1], 0.06, 0.06), pw))
-    _paint(img, iris * eye, (0.12, 0.08, 0.05))
-    _paint(img, _cov(np.abs(_ellipse(au, v, 0.33, ey, 0.15, np.where(v < ey, top, bot))) - 0.008, pw), dark)
-    # brows: raise moves both ends, inner raise (sad/fear) or lowering (anger) tilts them
-    by = -0.43 - 0.14 * A['brow_raise'] + 0.06 * max(0, 1 - op) * 0.5
+        f.paint(_segment(m, v, (0.05, -0.46), (0.04, -0.32), 0.012), f.dark, 0.6 * min(-A['brow_inner'], 1))
+    if cheek > 0.05:
+        _paint(f.img, 0.35 * min(cheek, 1) * np.clip(1 - ((m - 0.4) ** 2 + (v - 0.1 + 0.08 * cheek) ** 2) / 0.05, 0, 1),
+               f.skin * np.array([1.05, 0.7, 0.7], np.float32))
+
+# %% ../nbs/03_synth.ipynb #f1a70005
+_EYE_Y = -0.2     # the eyes' centre line
+
+def _eyes(f: _Face, openness: float, cheek: float):
+    "Sclera between the upper and lower lids (raised cheeks push the lower lid up), the irises following the gaze, the lid line."
+    u, v, m, ey = f.u, f.v, f.mirror, _EYE_Y
+    top, bot = max(0.01, 0.07 * openness), max(0.01, 0.06 * (openness - 0.6 * max(cheek, 0)))
+    eye = _cov(_ellipse(m, v, 0.33, ey, 0.15, np.where(v < ey, top, bot)), f.px)
+    _paint(f.img, eye, (0.95, 0.95, 0.93))
+    g = f.scene['gaze']
+    iris = np.maximum(_cov(_ellipse(u, v, 0.33 + g[0], ey + g[1], 0.06, 0.06), f.px),
+                      _cov(_ellipse(u, v, -0.33 + g[0], ey + g[1], 0.06, 0.06), f.px))
+    _paint(f.img, iris * eye, (0.12, 0.08, 0.05))
+    f.paint(np.abs(_ellipse(m, v, 0.33, ey, 0.15, np.where(v < ey, top, bot))) - 0.008, f.dark)
+
+def _brows(f: _Face, openness: float):
+    "Brows: a raise lifts both ends, an inner raise (sadness, fear) or lowering (anger) tilts them."
+    A, m, v = f.units, f.mirror, f.v
+    by = -0.43 - 0.14 * A['brow_raise'] + 0.06 * max(0, 1 - openness) * 0.5
     inner = (0.11 - 0.03 * max(-A['brow_inner'], 0), by - 0.1 * A['brow_inner'] + 0.02)
     mid, outer = (0.3, by - 0.03 - 0.03 * max(A['brow_raise'], 0)), (0.5, by + 0.03 + 0.04 * max(A['brow_inner'], 0))
-    brow = np.minimum(_segment(au, v, inner, mid, 0.035), _segment(au, v, mid, outer, 0.03))
-    _paint(img, _cov(brow, pw), hair * 0.8)
-    # nose: bridge shading, nostrils, wrinkles (AU9)
-    _paint(img, 0.5 * _cov(_segment(u, v, (0.02, -0.1), (0.04, 0.15), 0.012), pw), dark)
-    _paint(img, 0.8 * _cov(_ellipse(au, v, 0.07, 0.2 - 0.04 * A['upper_lip'], 0.04, 0.025), pw), dark * 0.7)
-    nw = A['nose_wrinkle']
-    if nw > 0.1:
+    f.paint(np.minimum(_segment(m, v, inner, mid, 0.035), _segment(m, v, mid, outer, 0.03)), f.hair * 0.8)
+
+# %% ../nbs/03_synth.ipynb #f1a70006
+def _nose(f: _Face):
+    "The bridge's shading, the nostrils (lifted with the upper lip) and the wrinkles of AU9."
+    A, u, v, m = f.units, f.u, f.v, f.mirror
+    f.paint(_segment(u, v, (0.02, -0.1), (0.04, 0.15), 0.012), f.dark, 0.5)
+    f.paint(_ellipse(m, v, 0.07, 0.2 - 0.04 * A['upper_lip'], 0.04, 0.025), f.dark * 0.7, 0.8)
+    if A['nose_wrinkle'] > 0.1:
         for yy in (-0.08, 0.0):
-            _paint(img, 0.7 * min(nw, 1) * _cov(_segment(au, v, (0.04, yy), (0.14, yy + 0.03), 0.013), pw), dark)
-    # nasolabial folds deepen with smiles and disgust
-    fold = min(1.0, max(0.0, 0.6 * ch + 0.6 * A['upper_lip'] + 0.3 * A['lip_corner']))
+            f.paint(_segment(m, v, (0.04, yy), (0.14, yy + 0.03), 0.013), f.dark, 0.7 * min(A['nose_wrinkle'], 1))
+
+def _mouth(f: _Face, cheek: float):
+    "Nasolabial folds (deeper with smiles and disgust), then the mouth: a centre line bent by the lip corners, opened by the jaw and by talking, lifted by the upper lip; teeth in an open smile."
+    A, u, v, m = f.units, f.u, f.v, f.mirror
+    fold = min(1.0, max(0.0, 0.6 * cheek + 0.6 * A['upper_lip'] + 0.3 * A['lip_corner']))
     mw = 0.25 * (1 + 0.35 * A['mouth_width'] + 0.1 * max(A['lip_corner'], 0))
     my = 0.52 - 0.06 * A['upper_lip'] + 0.05 * max(A['mouth_open'], 0)
-    if fold > 0.05:
-        _paint(img, 0.6 * fold * _cov(_segment(au, v, (0.16, 0.12), (mw + 0.07, my - 0.02), 0.012), pw), dark)
-    # mouth: a centre line bent by the lip corners, opened by the jaw, lifted by the upper lip
+    if fold > 0.05: f.paint(_segment(m, v, (0.16, 0.12), (mw + 0.07, my - 0.02), 0.012), f.dark, 0.6 * fold)
     tt = np.clip(u / mw, -1, 1)
     yc = my - 0.12 * A['lip_corner'] * tt ** 2
-    op_m = 0.18 * max(0.0, A['mouth_open'] + scene['talk'][t]) * np.sqrt(np.clip(1 - tt ** 2, 0, 1))
-    up = op_m + 0.03 * max(A['upper_lip'], 0) * (1 - tt ** 2)
-    dv = np.where(v < yc, yc - v - up, v - yc - op_m)
-    inside_w = au - mw
-    lips = np.maximum(dv - 0.035 * np.sqrt(np.clip(1 - tt ** 2, 0.05, 1)), inside_w)
-    _paint(img, _cov(lips, pw), scene['lips'])
-    _paint(img, _cov(np.maximum(dv - 0.006, inside_w + 0.02), pw), (0.22, 0.06, 0.06))
-    if A['mouth_open'] > 0.15 and A['lip_corner'] > 0.3:   # teeth in a smile
-        _paint(img, _cov(np.maximum(np.maximum(v - yc, yc - v - up + 0.01), inside_w + 0.04), pw), (0.93, 0.92, 0.86))
-    # occluder (hand-like patch in face coordinates)
-    oc = scene['occlusion']
-    if oc is not None:
-        sd = np.maximum(np.abs(u - oc['cx']) - oc['hw'], np.abs(v - oc['cy']) - oc['hh'])
-        _paint(img, _cov(sd, pw), oc['color'])
-    # lighting, gain
+    gap = 0.18 * max(0.0, A['mouth_open'] + f.scene['talk'][f.t]) * np.sqrt(np.clip(1 - tt ** 2, 0, 1))
+    up = gap + 0.03 * max(A['upper_lip'], 0) * (1 - tt ** 2)
+    dv, outside = np.where(v < yc, yc - v - up, v - yc - gap), m - mw
+    f.paint(np.maximum(dv - 0.035 * np.sqrt(np.clip(1 - tt ** 2, 0.05, 1)), outside), f.scene['lips'])
+    f.paint(np.maximum(dv - 0.006, outside + 0.02), (0.22, 0.06, 0.06))
+    if A['mouth_open'] > 0.15 and A['lip_corner'] > 0.3:
+        f.paint(np.maximum(np.maximum(v - yc, yc - v - up + 0.01), outside + 0.04), (0.93, 0.92, 0.86))
+
+# %% ../nbs/03_synth.ipynb #f1a70008
+def draw_face(aus: np.ndarray, scene: dict, t: int) -> np.ndarray:
+    "Render frame `t` of a video as float32 (S, S, 3) in [0, 1] from its action units and scene."
+    f = _face_frame(aus, scene, t)
+    cheek = max(f.units['cheek_raise'], 0)
+    openness = max(0.05, 1 + 0.7 * f.units['eye_open']) * scene['blink'][t]
+    _head(f); _upper_face_lines(f, cheek); _eyes(f, openness, cheek); _brows(f, openness); _nose(f); _mouth(f, cheek)
+    if (oc := scene['occlusion']) is not None:     # a hand-like patch in face coordinates
+        f.paint(np.maximum(np.abs(f.u - oc['cx']) - oc['hw'], np.abs(f.v - oc['cy']) - oc['hh']), oc['color'])
+    x, y = scene['x'], scene['y']     # lighting across the frame, then the frame's gain
     shade = 1 + scene['light'] * (np.cos(scene['light_dir']) * x + np.sin(scene['light_dir']) * y)
-    img *= (shade * scene['gain'][t])[..., None]
-    return img
+    f.img *= (shade * scene['gain'][t])[..., None]
+    return f.img
 
 # %% ../nbs/03_synth.ipynb #6653f090
 def render_video(plan: VideoPlan, frames: int = 32, size: int = 64, seed: int = 0, clarity: float = 1.0) -> tuple[np.ndarray, dict]:
