@@ -31,6 +31,7 @@ class Agreement:
     margin: torch.Tensor
     mean_probs: torch.Tensor
 
+# %% ../nbs/05_agreement.ipynb #caa621da
 def _mode_and_margin(counts: torch.Tensor, mean_probs: torch.Tensor, labels: torch.Tensor):
     "The most voted class (ties -> higher mean probability, then lower index) and its mean-probability margin over the label."
     tied = counts == counts.max(-1, keepdim=True).values
@@ -122,6 +123,7 @@ class LossMixture:
         logp = w.log() - 0.5 * (2 * math.pi * var).log() - (x[:, None] - mu) ** 2 / (2 * var)
         return logp.softmax(-1)[:, 0].float()
 
+# %% ../nbs/05_agreement.ipynb #c309464e
 def fit_loss_mixture(losses, iters: int = 100, reg_covar: float = 5e-4, tol: float = 1e-8) -> LossMixture:
     "Fit a two-component Gaussian mixture by EM to losses normalised to [0, 1]."
     raw = torch.as_tensor(losses, dtype=torch.float64).flatten()
@@ -150,6 +152,7 @@ DECISIONS = ('thresholds', 'mixture', 'dynamics')
 
 _BELOW_1 = ('at least 0 and below 1', lambda v: 0 <= v < 1)
 
+# %% ../nbs/05_agreement.ipynb #9302f2df
 @dataclass
 class StrategyConfig:
     "The training objective: which strategy and its options (see the chapter text for each)."
@@ -190,7 +193,6 @@ class StrategyConfig:
         "Raise ValueError naming the option when a value is not allowed by its declaration."
         check_options(self, 'strategy')
         return self
-
 
 # %% ../nbs/05_agreement.ipynb #3660cb02
 def label_signals(logits: torch.Tensor, labels: torch.Tensor, clip_logits: torch.Tensor | None = None,
@@ -356,6 +358,7 @@ def fit_mixtures(scores, keys: list) -> dict:
         if sel.sum() >= 2: out[k] = fit_loss_mixture(scores[sel])
     return out
 
+# %% ../nbs/05_agreement.ipynb #3ecdc03e
 def mixture_posterior(mixtures: dict, scores, keys: list) -> torch.Tensor:
     "Posterior of the low component under the mixture of each sample's key (1 where its key has none)."
     scores, keys, out = torch.as_tensor(scores, dtype=torch.float64).cpu(), list(keys), torch.ones(len(keys))
@@ -364,12 +367,15 @@ def mixture_posterior(mixtures: dict, scores, keys: list) -> torch.Tensor:
         if sel.any(): out[sel] = m.posterior_clean(scores[sel])
     return out
 
+# %% ../nbs/05_agreement.ipynb #67400a87
 def mixtures_state(mixtures: dict) -> dict:
     "Fitted mixtures by key as plain values, for a checkpoint (`mixtures_from_state` reads them back)."
     return {str(k): asdict(m) for k, m in mixtures.items()}
 
+# %% ../nbs/05_agreement.ipynb #ea800a0a
 def mixtures_from_state(state: dict) -> dict: return {int(k): LossMixture(**m) for k, m in state.items()}
 
+# %% ../nbs/05_agreement.ipynb #d2d533dc
 class LossMixtureSelection(Strategy):
     "Trust the samples that last epoch's two-component loss mixture puts in the low-loss component."
     per_class = False          # ClassLossMixture: one mixture per given class
@@ -415,6 +421,7 @@ class LossMixtureSelection(Strategy):
         self.epoch_losses, self.p_clean = {v: tuple(x) for v, x in state['epoch_losses'].items()}, dict(state['p_clean'])
         self.mixtures = mixtures_from_state(state['mixtures'])
 
+# %% ../nbs/05_agreement.ipynb #c3e9d53d
 class ClassLossMixture(LossMixtureSelection):
     "IntraClass-divide: one two-component loss mixture per given class instead of one shared by all classes."
     per_class = True
@@ -530,6 +537,7 @@ def agreement_noisy_score(agreement: Agreement, kind: str = 'margin') -> torch.T
     A = agreement.vote_agreement if kind == 'support_agreement' else agreement.soft_agreement
     return (1 - agreement.label_support) * A
 
+# %% ../nbs/05_agreement.ipynb #b5c71bce
 class AgreementWeighting(Strategy):
     "RDFER (reconstruction): up-weight hard samples, down-weight or relabel noisy ones, by clip agreement."
     def __init__(self, cfg):

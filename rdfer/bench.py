@@ -120,6 +120,7 @@ def _loader(name: str, items, cached, vitems, T: int, a) -> tuple:
     ds = VideoClipDataset({'frames': items, 'cache': cached, 'video': vitems}[base], transform=tf, finish=finish, **kw)
     return make_loader(ds, a.batch_size, shuffle=True, workers=a.workers), ds
 
+# %% ../nbs/11_bench.ipynb #7e0eedb5
 def _finish_ms(loader, dataset, reps: int = 3) -> float:
     "CPU ms per video of the device step (`ClipFinish`) run on this CPU, on one uint8 batch of `loader`."
     b, threads = next(iter(loader)), torch.get_num_threads()
@@ -214,6 +215,7 @@ def sampling_pass(loader) -> dict:
             seen.add(i); frames += idx.size
     return dict(items=len(seen), steps=len(loader.batch_sampler), frames_sampled=frames, out_of_range=bad)
 
+# %% ../nbs/11_bench.ipynb #be54d757
 def _check_counts(text: str) -> dict:
     "The per-class rows of a check-data report: {'fold1/train': [counts...], ...}."
     rows = {}
@@ -222,6 +224,7 @@ def _check_counts(text: str) -> dict:
         if len(parts) == 9 and all(p.isdigit() for p in parts[1:]): rows[parts[0]] = [int(p) for p in parts[1:8]]
     return rows
 
+# %% ../nbs/11_bench.ipynb #02f8ccc0
 def _realsize_one(dataset: str, root: Path, rows: list[dict], a) -> dict:
     "Build one real-size tree and time check-data, load_split, a frame cache of a subset, the loader's start-up, its first batch and a sampling pass."
     import contextlib, io
@@ -261,6 +264,7 @@ def _realsize_one(dataset: str, root: Path, rows: list[dict], a) -> dict:
     res['steps'] = steps
     return res
 
+# %% ../nbs/11_bench.ipynb #62398188
 REALSIZE_GOALS = {'rdfer check-data': 60.0, 'loader start-up (build_loaders)': 5.0}   # seconds, on this 2-core machine (issue 23)
 
 def _realsize_table(res: dict) -> str:
@@ -287,6 +291,7 @@ def _realsize_parser() -> argparse.ArgumentParser:
     p.add_argument('--index', help='folder of dfew_index.tsv.gz and ferv39k_index.tsv.gz (default: tests/data of this checkout)')
     return p
 
+# %% ../nbs/11_bench.ipynb #b10fe873
 def benchmark_realsize(argv: list[str] | None = None) -> dict:
     "Time every data step that a run of DFEW or FERV39K at its real size goes through, on trees built from the real indexes."
     a = _realsize_parser().parse_args(argv)
@@ -322,6 +327,7 @@ def batch_bytes(batch: dict) -> int:
     "Bytes of a batch's tensors: what a loader worker hands the main process through shared memory."
     return sum(v.numel() * v.element_size() for v in batch.values() if torch.is_tensor(v))
 
+# %% ../nbs/11_bench.ipynb #8a4e8be0
 def _worker_ms(ds, n: int) -> float:
     "CPU ms per video of `ds[i]` in this process on one thread: what one loader worker spends on a video."
     threads = torch.get_num_threads(); torch.set_num_threads(1)
@@ -345,6 +351,7 @@ def _handover(ds, batch: int, batches: int) -> dict:
     del it, dl
     return dict(bytes=batch_bytes(first), main_ms=1e3 * cpu / max(n, 1))
 
+# %% ../nbs/11_bench.ipynb #88732074
 def _loader_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='python -m rdfer.bench loader', description=benchmark_loader.__doc__)
     p.add_argument('--num-frames', default='16,64', help='the T values, comma-separated'); p.add_argument('--size', type=int, default=112)
@@ -355,6 +362,7 @@ def _loader_parser() -> argparse.ArgumentParser:
     p.add_argument('--write', nargs='?', const='figures/bench_loader.md', help='also write the tables as Markdown (default figures/bench_loader.md; README shows it)')
     return p
 
+# %% ../nbs/11_bench.ipynb #1f678990
 def benchmark_loader(argv: list[str] | None = None) -> dict:
     "What a GPU's loader costs on the CPU: bytes per batch from a worker (uint8 or float clips), the main process's cost to take them, CPU ms per video per worker (JPEG frames or the cache), and the workers a step rate needs."
     from rdfer.cache import build_cache, cached_items
@@ -436,6 +444,7 @@ def _current_rss_kb() -> int:
     try: return int(open('/proc/self/statm').read().split()[1]) * os.sysconf('SC_PAGE_SIZE') // 1024
     except (OSError, ValueError): return 0
 
+# %% ../nbs/11_bench.ipynb #db3ea986
 def _train_steps(cfg: ModelConfig, batch: int, size: int, steps: int, warmup: int, device: str, threads: int = 0,
                  channels_last: bool | None = None, compile: bool = False, amp: bool = True) -> dict:
     "Train `cfg`'s model for `warmup` + `steps` steps on random data; videos/s and peak memory (MB). channels_last: default on CUDA."
@@ -470,6 +479,7 @@ def _train_steps(cfg: ModelConfig, batch: int, size: int, steps: int, warmup: in
     return dict(videos_per_s=batch / secs, cpu_ms_per_video=1e3 * sum(cpu) / (batch * steps), peak_mem_mb=peak, params_M=count_params(model) / 1e6,
                 warmup_s=warmup_s)
 
+# %% ../nbs/11_bench.ipynb #7fd385ef
 def _bench_in_subprocess(cfg: ModelConfig, timeout: float | None = None, **kw) -> dict:
     code = ('import json, sys; from rdfer.model import ModelConfig; from rdfer.bench import _train_steps; a = json.loads(sys.argv[1]); '
             'print(json.dumps(_train_steps(ModelConfig.from_dict(a["cfg"]), **a["kw"])))')
@@ -489,6 +499,7 @@ def preset_model(preset: str = 'synth', frames: int | None = None, **changes) ->
     if frames: m = replace(m, num_frames=frames, synopsis_frames=min(m.synopsis_frames, frames))
     return replace(m, **{k: v for k, v in changes.items() if v is not None}).validate()
 
+# %% ../nbs/11_bench.ipynb #84e53ca6
 def benchmark_model(argv: list[str] | None = None) -> dict:
     "Training throughput and peak memory of each variant on one shared input; RDFER / single-stream ratios."
     p = argparse.ArgumentParser(prog='python -m rdfer.bench model', description=benchmark_model.__doc__)
@@ -564,6 +575,7 @@ def _run_seconds(cfg, epochs: int) -> float:
     first, later = _run_parts(cfg)
     return first + (epochs - 1) * later
 
+# %% ../nbs/11_bench.ipynb #a8a87cfd
 def benchmark_train(argv: list[str] | None = None) -> dict:
     "Print and return training videos/s per strategy on the synthetic benchmark, the ratios to plain CE, and the per-run cost before / after."
     import argparse, tempfile
@@ -623,6 +635,7 @@ def _step_setup(lever: str, cfg, batch: int):
             opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
     return step, b
 
+# %% ../nbs/11_bench.ipynb #9cde5675
 def benchmark_step(argv: list[str] | None = None) -> dict:
     "Ms per training step and per video of the synth preset's network, one thread, per lever, against the eager step in the same run."
     p = argparse.ArgumentParser(prog='python -m rdfer.bench step', description=benchmark_step.__doc__)

@@ -36,6 +36,7 @@ def write_clip(path, frames: torch.Tensor) -> Path:
 def _damaged(path, what: str) -> DataError:
     return DataError(path, f'damaged cache file: {what}; rebuild it with `rdfer cache --verify` (it reads back every entry and rebuilds the damaged ones)')
 
+# %% ../nbs/01b_cache.ipynb #afd00e7b
 class CacheReader:
     "Frames of one clip from its cache file: positional reads of the frames asked for, each checked against its CRC32."
     def __init__(self, path):
@@ -70,6 +71,7 @@ class CacheReader:
         if len(uniq) != len(idx) or (idx != uniq).any(): out = out[torch.from_numpy(inv.reshape(-1))]
         return out.permute(0, 3, 1, 2)
 
+# %% ../nbs/01b_cache.ipynb #fe79e5e4
 register_reader('cache', CacheReader)      # rdfer.data.open_reader reads media='cache' items with it
 
 # %% ../nbs/01b_cache.ipynb #76042e07
@@ -176,6 +178,7 @@ def _verifies(folder: Path, e: dict) -> bool:
     try: CacheReader(folder / CLIPS / e['file']).read(range(e['num_frames'])); return True
     except DataError: return False
 
+# %% ../nbs/01b_cache.ipynb #96b0ebb3
 def _progress(total: int, desc: str):
     from tqdm.auto import tqdm
     return tqdm(total=total, desc=desc, unit='clip')
@@ -230,6 +233,7 @@ def dataset_items(dataset: str, root, media: str = 'auto', annotations=None, fol
     items = [it for f in folds for s in ('train', 'test') for it in load_split(kind, root, s, f, media=media, **kw)]
     return list({it.path: it for it in items}.values())
 
+# %% ../nbs/01b_cache.ipynb #7dd6c319
 def _cache_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='rdfer cache', description='Decode every clip of a dataset once and store its frames, resized, for the loaders.')
     p.add_argument('--dataset', required=True, choices=DATASETS + ('synth',))
@@ -247,6 +251,7 @@ def _cache_parser() -> argparse.ArgumentParser:
     p.add_argument('--no-progress', action='store_true')
     return p
 
+# %% ../nbs/01b_cache.ipynb #ab597a0a
 def cache_command(argv: list[str]) -> int:
     "`rdfer cache`: build or update the frame cache; 0 when every clip is cached, 1 when some are broken, 2 for bad arguments."
     try: a = _cache_parser().parse_args(argv)

@@ -47,6 +47,7 @@ class DataConfig:
     folder: str = option('', "DFEW or MAFW: the one media folder to read (e.g. clip_224x224_16f, data/faces); '' = the first present")
     classes: list = option([], "generic: the class names in label order; [] = the dataset's own (generic: read from its labels)")
 
+# %% ../nbs/06a_config.ipynb #1eaee1bc
 @dataclass
 class TrainConfig:
     "Optimisation, devices and the run folder."
@@ -72,6 +73,7 @@ class TrainConfig:
     max_steps: int = option(0, 'stop each epoch after this many steps (0 = the whole epoch; for smoke tests)', check=NON_NEGATIVE)
     tensorboard: bool = option(False, "also log the curves and the records' histograms for TensorBoard (<run>/tensorboard; needs tensorboard)", identity=False)
 
+# %% ../nbs/06a_config.ipynb #fa59c57f
 ADDED_OPTIONS = {('data', 'folder'): '', ('data', 'classes'): []}   # options added after run folders were first written (below)
 
 def at_added_default(section: str, name: str, value) -> bool:
@@ -102,6 +104,7 @@ def _make(kind, values: dict, section: str):
 _TYPES = {'int': (int, 'an integer'), 'float': (float, 'a number'), 'str': (str, 'a string'), 'bool': (bool, 'true or false'),
           'list': (list, 'a list'), 'dict': (dict, 'a mapping'), 'None': (type(None), 'null')}
 
+# %% ../nbs/06a_config.ipynb #8f3a0885
 def _typed(option: str, value, annotation):
     "`value` if it has the field's annotated type (an integer passes as a float), else a ValueError naming `option`."
     names = [n.strip() for n in (annotation if isinstance(annotation, str) else annotation.__name__).split('|')]
@@ -146,6 +149,7 @@ def data_classes(d: DataConfig) -> tuple[str, ...]:
     if d.dataset == 'synth': return dataset_classes('synth', classes=d.classes or None)
     return dataset_classes(d.dataset, find_data_root(d.dataset, d.root or None), d.annotations or None, d.classes or None)
 
+# %% ../nbs/06a_config.ipynb #36813478
 def check_config(cfg: RunConfig) -> None:
     "Refuse a configuration whose values are out of range, inconsistent or unknown, naming the option; the configuration is not changed."
     d, t = cfg.data, cfg.train
@@ -165,6 +169,7 @@ def check_config(cfg: RunConfig) -> None:
     from rdfer.agreement import build_strategy
     build_strategy(cfg.strategy)   # fails on an option the strategy cannot take
 
+# %% ../nbs/06a_config.ipynb #b6a687bb
 def _check_synth(synth: dict) -> None:
     "The nested options of the synthetic benchmark (`data.synth`): `render_benchmark`'s names, types and argument checks."
     from rdfer.synth import render_benchmark, _check_args
@@ -183,7 +188,6 @@ def locate_data(cfg: RunConfig) -> RunConfig:
     "`cfg` with `data.root` the dataset's folder found (data.root, else $RDFER_DATA/<folder> or ~/rdfer_data/<folder>); a synth config as it is."
     if cfg.data.dataset == 'synth': return cfg
     return dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, root=str(find_data_root(cfg.data.dataset, cfg.data.root or None))))
-
 
 # %% ../nbs/06a_config.ipynb #39f1d278
 def loader_memory(cfg: RunConfig, processes: int = 1, prefetch: int = 2) -> int:
@@ -247,6 +251,7 @@ class RunParam:
     default: object
     help: str = ''       # only for a parameter without a field: a field's help is its declaration's (`param_help`)
 
+# %% ../nbs/06a_config.ipynb #76202e57
 RUN_PARAMS = (
     RunParam('dataset', None, str, 'synth', 'the dataset (its preset unless --preset says otherwise)'),
     RunParam('data_root', 'data.root', str, ''),
@@ -271,6 +276,7 @@ def option_field(name: str) -> dataclasses.Field:
     section, field_name = name.split('.', 1)
     return next(f for f in dataclasses.fields(SECTIONS[section]) if f.name == field_name)
 
+# %% ../nbs/06a_config.ipynb #30cd28a1
 def param_help(p: RunParam) -> str:
     "A run parameter's help: its field's declaration (help, and the values it allows), else its own."
     if not p.field: return p.help

@@ -69,6 +69,7 @@ def atomic_write(path, data: bytes | str) -> Path:
         raise
     return path
 
+# %% ../nbs/00_core.ipynb #88ed97e7
 def _umask() -> int:
     m = os.umask(0o022); os.umask(m)
     return m
@@ -79,10 +80,12 @@ def remove_stale_temps(folder) -> list[Path]:
     for p in stale: p.unlink(missing_ok=True)
     return stale
 
+# %% ../nbs/00_core.ipynb #00c01e90
 def atomic_write_json(path, obj, **kw) -> Path:
     "Write `obj` as indented, strict JSON atomically (NaN and infinities become null)."
     return atomic_write(path, json.dumps(_finite(obj), indent=2, default=_json_default, allow_nan=False, **kw) + '\n')
 
+# %% ../nbs/00_core.ipynb #f4b77de1
 def _finite(o):
     if isinstance(o, float | np.floating): return float(o) if np.isfinite(o) else None
     if isinstance(o, dict): return {k: _finite(v) for k, v in o.items()}
@@ -126,6 +129,7 @@ def option(default=None, help: str = '', choices=None, check: tuple | None = Non
     kw = dict(default_factory=lambda: copy.deepcopy(default)) if isinstance(default, list | dict) else dict(default=default)
     return dataclasses.field(metadata=dict(help=help, choices=None if choices is None else tuple(choices), check=check, identity=identity), **kw)
 
+# %% ../nbs/00_core.ipynb #5d45dc84
 AT_LEAST_1 = ('at least 1', lambda v: v >= 1)                   # the ranges many options share
 NON_NEGATIVE = ('0 or more', lambda v: v >= 0)
 FRACTION = ('between 0 and 1', lambda v: 0 <= v <= 1)
@@ -141,15 +145,18 @@ def option_problem(f: dataclasses.Field, value) -> str | None:
     if check and value is not None and not check[1](value): return f'must be {check[0]}'
     return None
 
+# %% ../nbs/00_core.ipynb #61b1e834
 def check_options(obj, section: str) -> None:
     "Refuse the first field of dataclass instance `obj` whose value its declaration does not allow, naming `section.field`."
     for f in dataclasses.fields(obj):
         if why := option_problem(f, getattr(obj, f.name)): raise ValueError(f'{section}.{f.name} {why}; got {getattr(obj, f.name)!r}')
 
+# %% ../nbs/00_core.ipynb #3c4b66f3
 def volatile_options(kinds: dict) -> set[tuple[str, str]]:
     "The (section, field) pairs of `kinds` (section -> dataclass) declared `identity=False`: not part of a run's identity."
     return {(s, f.name) for s, k in kinds.items() for f in dataclasses.fields(k) if not f.metadata.get('identity', True)}
 
+# %% ../nbs/00_core.ipynb #fb3edce6
 def option_help(kind, section: str) -> list[str]:
     "One line per field of dataclass `kind`: `section.name`, its help, what it allows and its default."
     def line(f):

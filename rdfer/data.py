@@ -100,6 +100,7 @@ def _media_dirs(root: Path, frame_dirs: Sequence[str], video_dirs: Sequence[str]
     with os.scandir(root/rel) as entries: first = next((e for e in entries if not e.name.startswith('.')), None)
     return (root/rel, None) if first is None or first.is_dir() else (None, root/rel)   # a folder of its own: frames if it holds folders
 
+# %% ../nbs/01_data.ipynb #131033be
 def _videos_by_id(folder: Path | None) -> Callable[[str], Path | None]:
     "The video file of each clip id in `folder` (listed once; a numeric name is read as 5 digits, so `1.mp4` serves clip 00001); a clip without one gets the path it would have."
     if folder is None: return lambda vid: None
@@ -129,6 +130,7 @@ def _pick_media(frame_path: Path | None, video_path: Path | None, media: str) ->
         return frame_path, 'frames'
     return video_path, 'video'
 
+# %% ../nbs/01_data.ipynb #05143d19
 def _dfew_items(root: Path, split: str, fold: int, media: str, report=_raise, folder: str | None = None) -> list[VideoItem]:
     frames, videos = _dfew_dirs(root, folder)
     video_of = _videos_by_id(videos)
@@ -166,6 +168,7 @@ def _ferv39k_split_file(base: Path, split: str) -> Path:
         if (d/name).is_file(): return d/name
     raise DataError(d/f'{split}_All.csv', f'FERV39K split file missing; expected {d}/{split}_All.csv')
 
+# %% ../nbs/01_data.ipynb #5af7168e
 def _ferv39k_items(root: Path, split: str, media: str, report=_raise) -> list[VideoItem]:
     base = _ferv39k_base(root)
     if media == 'video': raise ValueError('FERV39K is read from its face-crop frame folders; use media="frames" or "auto"')
@@ -205,6 +208,7 @@ def _mafw_dirs(root: Path, folder: str | None = None) -> tuple[Path | None, Path
     if frames is None and videos is None: raise DataError(root, _NOT_MAFW)
     return frames, videos
 
+# %% ../nbs/01_data.ipynb #e47098eb
 def _mafw_items(root: Path, split: str, fold: int, media: str, report=_raise, folder: str | None = None) -> list[VideoItem]:
     frames, videos = _mafw_dirs(root, folder)
     video_of = _videos_by_id(videos)
@@ -235,6 +239,7 @@ def _generic_csv(root: Path, split: str, annotations) -> Path:
 
 def _is_number(label: str) -> bool: return label.strip().lstrip('-').isdigit()
 
+# %% ../nbs/01_data.ipynb #d63485fe
 def generic_classes(root, annotations=None, label_base: int = 1) -> tuple[str, ...]:
     "The classes of a generic dataset read from the labels of its split files: DFEW's seven for DFEW names or numbers up to 7, else its own names sorted, else class_1..class_N."
     labels, files = [], []
@@ -256,6 +261,7 @@ def generic_classes(root, annotations=None, label_base: int = 1) -> tuple[str, .
     if any(n.lower() in dfew for n in names): return CLASSES
     return tuple(sorted({n.lower(): n for n in sorted(names)}.values(), key=str.lower))
 
+# %% ../nbs/01_data.ipynb #c25a85d5
 def _generic_items(root: Path, split: str, media: str, annotations=None, label_base: int = 1, report=_raise,
                    classes: Sequence[str] | None = None) -> list[VideoItem]:
     classes = tuple(classes) if classes else generic_classes(root, annotations, label_base)
@@ -304,6 +310,7 @@ def dataset_classes(dataset: str, root=None, annotations=None, classes: Sequence
         raise ValueError(f'{dataset} has its own classes ({", ".join(fixed)}); classes are given only for a generic dataset')
     return fixed
 
+# %% ../nbs/01_data.ipynb #4120f0e3
 def _split_items(dataset: str, root, split: str, fold: int | None, media: str, annotations, label_base: int, report,
                  folder: str | None = None, classes: Sequence[str] | None = None) -> list[VideoItem]:
     if dataset not in DATASETS: raise ValueError(f'dataset must be one of {DATASETS}, got {dataset!r}')
@@ -374,6 +381,7 @@ def check_indices(indices, n: int, path) -> np.ndarray:
         raise DataError(path, f'frame index {int(idx.max() if idx.max() >= n else idx.min())} out of range: the clip has {n} frames')
     return idx
 
+# %% ../nbs/01_data.ipynb #2aebd70d
 def _short(e: Exception) -> str:
     "The useful last part of a torchvision C++ error ('decode_jpeg, /path/x.cpp:171, Image is truncated')."
     return str(e).splitlines()[0].rsplit('.cpp:', 1)[-1].split(', ', 1)[-1]
@@ -399,6 +407,7 @@ def _stack_hwc(frames: list[torch.Tensor]) -> torch.Tensor:
     "Stack (3, H, W) frames whose memory is (H, W, 3), as decoders produce them, into (T, 3, H, W) channels-last: one plain copy."
     return torch.stack([f.permute(1, 2, 0) for f in frames]).permute(0, 3, 1, 2)
 
+# %% ../nbs/01_data.ipynb #c26a85ed
 class FrameFolderReader:
     "Frames of one clip stored as image files in a folder."
     def __init__(self, folder):
@@ -447,6 +456,7 @@ def upright(frames: torch.Tensor, rotation: int) -> torch.Tensor:
     k = round((rotation or 0) / 90) % 4
     return frames if k == 0 else torch.rot90(frames, k, dims=(-2, -1))
 
+# %% ../nbs/01_data.ipynb #014e2058
 class VideoReader:
     "Frames of one video file, decoded with PyAV."
     def __init__(self, path):
@@ -530,6 +540,7 @@ def _header_ok(p: str) -> str | None:
     if head[:2] != b'\xff\xd8': return 'not a JPEG file (bad header)'
     return None if tail == b'\xff\xd9' else 'truncated JPEG (no end marker)'
 
+# %% ../nbs/01_data.ipynb #9bd8bf19
 def check_clip(item: VideoItem, full: bool = False, lengths: dict | None = None) -> list[DataError]:
     "Every problem of one clip's media (missing, empty, corrupt, frames of different sizes), without raising; `lengths[path]` gets its frame count."
     try: rd = open_reader(item)
@@ -603,6 +614,7 @@ def _check_clips(items: list, full: bool, workers: int | None):
         yield from map(_check_chunk, jobs); return
     with mp.get_context('fork').Pool(workers) as pool: yield from pool.imap(_check_chunk, jobs)
 
+# %% ../nbs/01_data.ipynb #aa4255ae
 def check_data(dataset: str, root, fold: int | None = None, min_frames: int = 16, annotations=None, media: str = 'auto',
                full: bool = False, label_base: int = 1, folder: str | None = None, classes: Sequence[str] | None = None,
                workers: int | None = None) -> CheckReport:

@@ -156,6 +156,7 @@ def build_frame_encoder(name: str, feature_dim: int | None = None, pretrained=No
     if name.endswith('_tsm'): add_temporal_shift(net)
     return FrameEncoder(net, dim, feature_dim)
 
+# %% ../nbs/04a_encoders.ipynb #95ba9bba
 def build_clip_encoder(name: str, frame_encoder: str = 'resnet18', feature_dim: int | None = None,
                        pretrained=None, clip_pretrained=None) -> nn.Module:
     "The detail stream's short-term encoder by name: (B, L, 3, H, W) -> (B, D)."

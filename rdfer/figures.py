@@ -84,6 +84,7 @@ def category_fractions(records: list[dict], truth: dict) -> dict:
             out[gname][cname] = fr
     return out
 
+# %% ../nbs/12b_figures.ipynb #5de2d0e6
 def plot_category_evolution(records: list[dict], truth: dict, title: str = ''):
     "Fraction of videos put in each category per epoch, one panel per ground-truth group."
     from matplotlib.figure import Figure
@@ -121,6 +122,7 @@ def plot_roc_curves(curves: dict, title: str = 'Noisy-label detection'):
 # %% ../nbs/12b_figures.ipynb #ebcdf02e
 _CLIP_COLOURS = ('tab:red', 'tab:blue', 'tab:green', 'tab:purple', 'tab:orange', 'tab:brown', 'tab:pink', 'tab:olive')
 
+# %% ../nbs/12b_figures.ipynb #c3d5de6e
 def plot_resampling_example(frames, frame_probs, key_positions, clip_frame_indices, classes=None, prob_positions=None,
                             key_segment=None, title: str = '', per_row: int = 16):
     "Frames (T,3,H,W uint8) with the chosen clips outlined, and the per-frame class probabilities under them."

@@ -43,6 +43,7 @@ def gpu_parser() -> argparse.ArgumentParser:
     g.add_argument('--ddp-timeout', type=float, default=240)
     return p
 
+# %% ../nbs/11a_gpu_bench.ipynb #4cd0a2c0
 def resolve_args(argv: list[str] | None) -> argparse.Namespace:
     "Parsed options with the --quick defaults filled in; ValueError for a bad part or configuration."
     a = gpu_parser().parse_args(argv)
@@ -105,6 +106,7 @@ class _Same:
     def __init__(self, batch, dataset, n): self.batch, self.dataset, self.n = batch, dataset, n
     def __iter__(self): return iter([self.batch] * self.n)
 
+# %% ../nbs/11a_gpu_bench.ipynb #71f56093
 def _loop(model, strategy, loader, optimizer, cfg, procs, warmup: int) -> dict:
     "Videos/s of `rdfer.train.train_one_epoch` over `loader` after `warmup` steps, and the share of that time spent waiting for batches."
     from rdfer.train import train_one_epoch
@@ -116,6 +118,7 @@ def _loop(model, strategy, loader, optimizer, cfg, procs, warmup: int) -> dict:
     if waits: res['waiting'] = sum(waits.waits[warmup:len(ends)]) / secs
     return res
 
+# %% ../nbs/11a_gpu_bench.ipynb #c03e7825
 def loader_benchmark(a: argparse.Namespace, work: Path, deadline: float = float('inf')) -> dict:
     "The whole training loop, loader by loader (JPEG frames or the frame cache; float clips, or uint8 finished on the GPU), beside the step alone, on a tree of DFEW's real size."
     from rdfer.testing import make_realsize_tree, realsize_index
@@ -196,6 +199,7 @@ def _kill_tree(p: subprocess.Popen) -> None:
         try: os.kill(pid, signal.SIGKILL)
         except ProcessLookupError: pass
 
+# %% ../nbs/11a_gpu_bench.ipynb #ad58577f
 def ddp_resume_check(a: argparse.Namespace, work: Path, deadline: float) -> dict:
     "Two epochs under torchrun, killed after the first checkpoint and resumed: did it resume and finish?"
     from rdfer.runs import ENVIRONMENT, FINAL, checkpoint_path, read_json
@@ -251,6 +255,7 @@ def _table(res: dict) -> str:
                        + ('' if dd.get('ok') else f" -- FAILED: {dd.get('error', '')[-300:]}"))
     return '\n'.join(rows)
 
+# %% ../nbs/11a_gpu_bench.ipynb #08553fb4
 def benchmark_gpu(argv: list[str] | None = None) -> dict | int:
     "`python -m rdfer.bench gpu`: the CUDA path's figures, printed as a table and written to `--out`/gpu_bench.json."
     try: a = resolve_args([] if argv is None else list(argv))

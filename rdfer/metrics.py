@@ -52,6 +52,7 @@ def plot_confusion(confusion, ax=None, title: str = 'Confusion (% of each true c
     ax.tick_params(axis='x', rotation=45)
     return ax
 
+# %% ../nbs/06_metrics.ipynb #757fe22c
 def plot_per_class_recall(recalls: dict, ax=None, title: str = 'Per-class recall (%)', classes=None):
     "Grouped bars of per-class recall, one group per class and one bar per entry of `recalls` (name -> one value per class)."
     import matplotlib.pyplot as plt

@@ -24,6 +24,7 @@ VARIANTS = ('rdfer', 'single_stream', 'resnet_lstm')
 CPU_MODEL = dict(encoder='small_cnn', clip_encoder='tsm', num_frames=8, synopsis_frames=4, num_clips=2,   # the CPU regime's network (issue 19)
                  clip_len=2, clip_stride=2, hidden=64, heads=4)
 
+# %% ../nbs/04b_model.ipynb #6c1d76cc
 @dataclass
 class ModelConfig:
     "The network: variant, encoders, sizes of both streams, re-sampling and ablation switches."
@@ -213,6 +214,7 @@ def _check_video(video: torch.Tensor):
     if video.dim() != 5 or video.shape[2] != 3:
         raise ValueError(f'model input must be a float video (B, T, 3, H, W); got shape {tuple(video.shape)}')
 
+# %% ../nbs/04b_model.ipynb #e16c83c8
 class RDFER(nn.Module):
     "The dual-stream hierarchical network: synopsis stream, key-expression re-sampling, detail stream."
     def __init__(self, cfg: ModelConfig):

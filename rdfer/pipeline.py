@@ -45,6 +45,7 @@ def notebooks_dir(nbs: str | None = None) -> Path:
     if missing: raise FileNotFoundError(f'{path} does not hold {", ".join(missing)}; pass --nbs with the notebooks folder of the rdfer source tree')
     return path
 
+# %% ../nbs/12d_pipeline.ipynb #8471386d
 def run_notebook(src: Path, out: Path, parameters: dict, cwd: Path) -> Path:
     "Execute a notebook with papermill; the executed copy is written to `out`."
     import papermill as pm
@@ -53,6 +54,7 @@ def run_notebook(src: Path, out: Path, parameters: dict, cwd: Path) -> Path:
                         progress_bar=False, log_output=False, report_mode=False)
     return out
 
+# %% ../nbs/12d_pipeline.ipynb #9e2bfc1c
 class RunsFailed(RuntimeError):
     "Runs of the main job's grid that failed: one line per run, its reason and its log."
 
@@ -64,6 +66,7 @@ def _watch_parent(parent: int) -> None:
         os._exit(1)
     threading.Thread(target=watch, daemon=True).start()
 
+# %% ../nbs/12d_pipeline.ipynb #bfe3001b
 def _train_job(job: tuple) -> dict:
     "One run of the grid, in a worker process: its log to a file, its epochs to the progress queue."
     name, overrides, run_dir, preset, threads, log_path, progress = job
@@ -98,6 +101,7 @@ def warm_starts(grid: dict[str, dict], cfgs: dict) -> dict[str, tuple[str, int]]
 # %% ../nbs/12d_pipeline.ipynb #68f3a87f
 def _eta(seconds: float) -> str: return f'{seconds / 60:.1f} min' if seconds >= 90 else f'{seconds:.0f} s'
 
+# %% ../nbs/12d_pipeline.ipynb #8753a95e
 def run_grid(grid: dict[str, dict], out: Path, preset: str = 'synth', workers: int | None = None, log=print) -> list[dict]:
     "Train every run of `grid` (name -> overrides) under `out/runs` in a pool of processes; returns a summary row per run."
     from rdfer.config import resolve_config
@@ -170,12 +174,14 @@ def source_tree() -> Path:
     if not (root / 'scripts' / 'readme.sh').exists(): raise FileNotFoundError(f'{root} is not an rdfer source tree (no scripts/readme.sh): --publish needs one')
     return root
 
+# %% ../nbs/12d_pipeline.ipynb #486cd86f
 def job_files(figures: Path) -> set[str] | None:
     "The files a main job made in `figures`, as its `main_job.json` lists them (None: no record, or one from before the list)."
     rec = Path(figures) / 'main_job.json'
     files = json.loads(rec.read_text()).get('files') if rec.exists() else None
     return None if files is None else set(files)
 
+# %% ../nbs/12d_pipeline.ipynb #9c58c91e
 def _remove(folder: Path, names, log, why: str) -> list[str]:
     gone = sorted(n for n in names if (folder / n).is_file())
     for n in gone: (folder / n).unlink()
@@ -196,6 +202,7 @@ def publish(figures: str | Path, repo: str | Path | None = None, log=print) -> l
     subprocess.run(['bash', str(repo / 'scripts' / 'readme.sh')], cwd=repo, check=True)
     return copied
 
+# %% ../nbs/12d_pipeline.ipynb #edc2f13e
 def run_main(out: str | Path = 'outputs/main', figures: str | Path | None = None, quick: bool = False,
              nbs: str | None = None, epochs: int | None = None, workers: int | None = None, log=print, publish_to: str | Path | None = None) -> dict:
     "The main job: render, train the grid, make the tables and the analysis under `out` (figures: `out/figures`); then publish them to `publish_to`."

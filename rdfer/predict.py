@@ -80,6 +80,7 @@ def _face_frames(frames: torch.Tensor, path, face: str):
         return frames, dict(found=False, note='no face found in the sampled frames: predicted on the whole frame')
     return crop_faces(frames, track), dict(found=True, detected=int((~np.isnan(boxes[:, 0])).sum()), sampled=len(frames), boxes=track.tolist())
 
+# %% ../nbs/08_predict.ipynb #0be6cbea
 @torch.no_grad()
 def predict_video(model: torch.nn.Module, cfg: dict, path, face: str = 'auto') -> dict:
     "Expression, probabilities, clip agreement and key-expression positions of one video or frame folder (`face`: crop the face first: auto, on, off)."
@@ -150,6 +151,7 @@ def _plot_target_problem(path: Path) -> str | None:
     except OSError as e: return f'cannot create its folder ({e.strerror or e})'
     return None
 
+# %% ../nbs/08_predict.ipynb #0140d650
 def predict_command(argv: list[str]) -> int:
     "`rdfer predict VIDEO_OR_FRAME_FOLDER --checkpoint CKPT [--json] [--plot FILE]`."
     p = argparse.ArgumentParser(prog='rdfer predict', description='Predict the expression of a video file or a folder of frames.')

@@ -50,6 +50,7 @@ _MAFW_TABLES = 'MAE-DFER paper (ACM MM 2023), Table 14, and DFER-CLIP paper (BMV
 _SOURCES = {('mafw', m): f'reported in the {_MAFW_TABLES}' for m in ('C3D', 'ResNet-18 + LSTM', 'Former-DFER', 'T-ESFL')} | {
             ('mafw', 'MAE-DFER'): 'reported in MAE-DFER paper (Table 14)', ('mafw', 'DFER-CLIP'): 'reported in DFER-CLIP paper (comparison table)'}
 
+# %% ../nbs/12_reports.ipynb #591fdf78
 def _reported_rows() -> list[dict]:
     rows = []
     for method, venue, *figures in _PUBLISHED:
@@ -79,6 +80,7 @@ class NoiseLevel(float):
     def __hash__(self) -> int: return hash((float(self), self.kind))
     def __lt__(self, other) -> bool: return (float(self), self.kind) < (float(other), getattr(other, 'kind', 'symmetric'))
 
+# %% ../nbs/12_reports.ipynb #93937c1b
 @dataclass
 class Run:
     "A run folder read back: its configuration, its final metrics (None while unfinished) and its epoch rows."
@@ -115,6 +117,7 @@ class Run:
         n = len(((self.final or {}).get('last') or {}).get('per_class_recall') or []) or len(DATASET_CLASSES.get(self.dataset, CLASSES))
         return classes_for(self.dataset, n)
 
+# %% ../nbs/12_reports.ipynb #f097cd17
 def read_run(path) -> Run:
     "Read one run folder."
     path = Path(path)
@@ -123,12 +126,14 @@ def read_run(path) -> Run:
     metrics = read_csv(path / METRICS) if (path / METRICS).exists() else []
     return Run(path, read_json(path / CONFIG), final, metrics)
 
+# %% ../nbs/12_reports.ipynb #68840698
 def scan_runs(runs_dir) -> list[Run]:
     "Every run folder under `runs_dir` (finished or not), in path order."
     runs_dir = Path(runs_dir)
     if not runs_dir.exists(): return []
     return [read_run(p.parent) for p in sorted(runs_dir.rglob(CONFIG)) if CHECKPOINTS not in p.parts]
 
+# %% ../nbs/12_reports.ipynb #bd1344c1
 def find_runs(runs_dir, verbose: bool = True) -> list[Run]:
     "The finished runs under `runs_dir`; unfinished ones are named on stderr, not dropped silently."
     runs = scan_runs(runs_dir)
@@ -150,12 +155,14 @@ def ablation_label(model: dict) -> str:
     if model.get('sequence_models', 2) == 1: parts.append('one sequence model')
     return ' + '.join(parts) or 'full RDFER'
 
+# %% ../nbs/12_reports.ipynb #ab3b72c0
 def config_signature(run: Run) -> str:
     "A short hash of the configuration without fold, seed and the per-machine options."
     rest = {s: {k: v for k, v in (run.section(s)).items() if (s, k) not in _VOLATILE and not at_added_default(s, k, v)}
             for s in ('data', 'model', 'strategy', 'train')}
     return hashlib.sha1(json.dumps(rest, sort_keys=True, default=str).encode()).hexdigest()[:6]
 
+# %% ../nbs/12_reports.ipynb #177de5f7
 class GroupKey(NamedTuple):
     "What makes runs repetitions of one experiment: all but their fold and seed."
     dataset: str
@@ -168,16 +175,17 @@ class GroupKey(NamedTuple):
     @property
     def full(self) -> bool: return self.ablation == 'full RDFER'
 
+# %% ../nbs/12_reports.ipynb #aae2fa10
 def run_group_key(run: Run) -> GroupKey:
     "The experiment a run repeats."
     return GroupKey(run.dataset, run.variant, run.strategy, run.noise_rate, ablation_label(run.section('model')), config_signature(run))
 
+# %% ../nbs/12_reports.ipynb #60cf99f3
 def group_runs(runs: list[Run]) -> dict[GroupKey, list[Run]]:
     "Runs grouped by `run_group_key` (insertion order of the first run of each group)."
     groups = {}
     for r in runs: groups.setdefault(run_group_key(r), []).append(r)
     return groups
-
 
 # %% ../nbs/12_reports.ipynb #c5eba20d
 @dataclass
@@ -193,10 +201,12 @@ class Stat:
         if self.n == 1: return f'{self.mean:.2f} (n=1)'
         return f'{self.mean:.2f} ± {self.std:.2f} (n={self.n})'
 
+# %% ../nbs/12_reports.ipynb #03870b28
 def aggregate(values, level: float = 0.95) -> Interval:
     "Mean, sample std and the Student-t interval of the mean over the non-missing values (`rdfer.stats.interval`)."
     return interval(values, level)
 
+# %% ../nbs/12_reports.ipynb #dd0867cf
 def _noise_auroc(run: Run) -> float:
     nd = run.final.get('noise_detection') or {}
     return float(nd['auroc']) if nd.get('auroc') is not None else float('nan')
@@ -280,18 +290,19 @@ def markdown_table(rows: list[dict], caption: str = '') -> str:
     lines += ['| ' + ' | '.join(_md_cell(r.get(c)) for c in cols) + ' |' for r in rows]
     return '\n'.join(lines) + '\n'
 
+# %% ../nbs/12_reports.ipynb #16beddf0
 def write_table(rows: list[dict], stem, caption: str = '') -> tuple[Path, Path]:
     "Write `stem.md` (caption + Markdown table) and `stem.csv` (unrounded numbers), atomically."
     stem = Path(stem)
     md = atomic_write(stem.with_suffix('.md'), markdown_table(rows, caption))
     return md, write_csv(stem.with_suffix('.csv'), _csv_rows(rows))
 
+# %% ../nbs/12_reports.ipynb #5c3814c3
 def read_interval(row: dict, name: str) -> Interval | None:
     "The interval of column `name` from a CSV row (`<name> mean`, `std`, `lo`, `hi`, `n`); None where the row (or its table) has none."
     f = lambda s: float('nan') if row.get(f'{name} {s}') in (None, '') else float(row[f'{name} {s}'])
     if f'{name} lo' not in row or row.get(f'{name} n') in (None, '') or int(f('n')) == 0: return None   # no interval columns: an older table
     return Interval(f('mean'), f('std'), int(f('n')), f('lo'), f('hi'), signed=True)
-
 
 # %% ../nbs/12_reports.ipynb #56710084
 def read_records(run: Run) -> list[dict]:

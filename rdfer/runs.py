@@ -164,6 +164,7 @@ def _lock_or_wait(f, patience: float = 60.0) -> bool:
             if not _owner_dead(f.read().strip()) or time.time() - t0 > patience: return False
             time.sleep(0.2)
 
+# %% ../nbs/06b_runs.ipynb #65b292d5
 @contextmanager
 def run_folder_lock(run_dir: Path, main: bool = True):
     "Own `run_dir` while the block runs (rank 0 locks; others pass): a second process is refused, and a dead one's lock is gone."
@@ -213,6 +214,7 @@ def run_record(cfg: RunConfig) -> dict:
 # %% ../nbs/06b_runs.ipynb #9f1e6595
 def _digest_text(text: str) -> str: return hashlib.sha256(text.encode()).hexdigest()[:16]
 
+# %% ../nbs/06b_runs.ipynb #9170e7b8
 def check_run_dir(cfg: RunConfig, run_dir: Path, main: bool) -> dict | None:
     "The results of a finished run of `cfg` in `run_dir`; None to start or resume; a DataError for a folder that holds another run."
     saved = run_dir / CONFIG
@@ -245,6 +247,7 @@ def check_run_dir(cfg: RunConfig, run_dir: Path, main: bool) -> dict | None:
         return done | dict(run_dir=str(run_dir))
     return None
 
+# %% ../nbs/06b_runs.ipynb #9dd0701f
 def config_differences(a: dict, b: dict) -> list[str]:
     "The options of config dict `a` that differ from `b` (an option added later and missing from `b` reads as its old default)."
     old = lambda s, k: b.get(s, {}).get(k, ADDED_OPTIONS.get((s, k)))

@@ -63,6 +63,7 @@ class _ResizedCrop(v2.RandomResizedCrop):
     def transform(self, inpt, params):
         return inpt if _whole(inpt, **params, size=self.size) else super().transform(inpt, params)
 
+# %% ../nbs/02_sampling.ipynb #53812af6
 class _Resize(v2.Resize):
     "Resize that hands a clip back as it is when it already has the output size."
     def transform(self, inpt, params):
@@ -77,6 +78,7 @@ _COLOUR_OPS = (lambda x, f: x * f,                                              
                lambda x, f: f * x + (1 - f) * _grey(x).mean((-3, -2, -1), keepdim=True),        # contrast: the frame's mean grey
                lambda x, f: f * x + (1 - f) * _grey(x))                                         # saturation: the pixel's grey
 
+# %% ../nbs/02_sampling.ipynb #b0bf2bf8
 class ClipFinish:
     "ImageNet normalisation (and colour jitter in training) of a uint8 batch (B, [V,] T, 3, H, W) on its device; draws from (seed, epoch, index)."
     def __init__(self, train: bool, jitter: float = 0.4, seed: int = 0): self.train, self.jitter, self.seed = train, jitter, seed
@@ -177,6 +179,7 @@ def collate_clips(samples: list[dict]) -> dict:
             **({'frame_index': torch.stack([s['frame_index'] for s in ok])} if ok and 'frame_index' in ok[0] else {}),
             'skipped': [s['skipped'] for s in samples if 'skipped' in s]}
 
+# %% ../nbs/02_sampling.ipynb #d3d25f45
 class ClipLoader(DataLoader):
     "A DataLoader that raises a worker's DataError in the main process as it is (one line naming the file), not wrapped in a traceback."
     def __iter__(self):
@@ -184,6 +187,7 @@ class ClipLoader(DataLoader):
             if isinstance(batch, dict) and 'error' in batch: raise DataError(*batch['error'])
             yield batch
 
+# %% ../nbs/02_sampling.ipynb #f3fbc162
 def tune_malloc(threshold: int = 32 << 20) -> bool:
     "Serve allocations below `threshold` from glibc's heap instead of fresh mmaps; False where that is not possible."
     try: libc = ctypes.CDLL('libc.so.6')
@@ -191,6 +195,7 @@ def tune_malloc(threshold: int = 32 << 20) -> bool:
     M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
     return bool(libc.mallopt(M_MMAP_THRESHOLD, threshold)) and bool(libc.mallopt(M_TRIM_THRESHOLD, 2 * threshold))
 
+# %% ../nbs/02_sampling.ipynb #84a288d3
 def _worker_init(worker_id: int): tune_malloc()
 
 PREFETCH = 2      # batches each worker prepares ahead (what `rdfer.config.loader_memory` counts)
@@ -229,12 +234,14 @@ class HeldReader:
     def num_frames(self) -> int: return len(self.frames)
     def read(self, indices) -> torch.Tensor: return self.frames[torch.as_tensor(np.asarray(indices), dtype=torch.long)]
 
+# %% ../nbs/02_sampling.ipynb #59d804ed
 HOLD_SAMPLE = 32       # videos opened first to see whether a large dataset is clearly over the budget
 _HELD: dict = {}       # (path, frames, mtime) -> uint8 frames as decoded: once per process
 
 def _held_key(item: VideoItem, rd) -> tuple:
     return (str(Path(item.path).resolve()), rd.num_frames, os.stat(item.path).st_mtime_ns)
 
+# %% ../nbs/02_sampling.ipynb #99d43f26
 def hold_frames(items: Sequence[VideoItem], size: int, budget_mb: float = 4096, log=print) -> list | None:
     "Every item's frames decoded once as uint8, exactly as a disk read gives them, or None (with a line saying why) if over `budget_mb`."
     if not items or budget_mb <= 0: return None

@@ -25,6 +25,7 @@ def _class_relative(x: np.ndarray, labels: np.ndarray) -> np.ndarray:
         out[sel] = x[sel] / m if m and np.isfinite(m) else np.nan
     return out
 
+# %% ../nbs/12c_signals.ipynb #5c019578
 def signal_scores(rows: list[dict], k: int = 2) -> tuple[list[str], dict[str, np.ndarray]]:
     "Video ids and, per signal, one score per video from its records over epochs (higher: more likely a wrong label)."
     by = {}
@@ -121,6 +122,7 @@ def score_runs(runs: list[Run]) -> dict[tuple, list[dict]]:
         if part: groups.setdefault((r.noise_rate, r.strategy, agreement_source(r)), []).append(part)
     return dict(sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2])))
 
+# %% ../nbs/12c_signals.ipynb #689cb18f
 def _measure(parts: list[dict], name: str, m: str):
     return interval([v for v in (next((s[m] for s in p['signals'] if s['signal'] == name), np.nan) for p in parts) if np.isfinite(v)])
 
@@ -134,6 +136,7 @@ def signals_table(scored: dict, measures=('noisy_auroc', 'hard_vs_noisy all hard
                          **{m.replace('_', ' '): _measure(parts, name, m) for m in measures}})
     return rows
 
+# %% ../nbs/12c_signals.ipynb #ca773272
 def flagged_table(scored: dict, strategies=('rdfer', 'aum', 'small_loss', 'loss_mixture', 'class_mixture')) -> list[dict]:
     "Fraction (%) of noisy, clean easy and clean hard videos (per factor) each deciding strategy flags noisy, with 95% intervals over seeds (clean labels included: what it flags there is all false)."
     rows = []
@@ -176,6 +179,7 @@ GOALS = (  # (goal, table, row match, column, target, 'min' (at least) or 'max' 
     ('hard-video accuracy with clean labels, rdfer − ce ≥ +2', 'difficulty_paired', {'strategy': 'rdfer', 'noise rate': '0'}, 'hard minus ce (same seed)', 2, 'min', True),
 )
 
+# %% ../nbs/12c_signals.ipynb #6f3c1316
 def agreement_goals(figures) -> list[dict]:
     "Each goal of `GOALS` with the interval the figures folder's tables give it and whether it is reached."
     from rdfer.runs import read_csv

@@ -18,6 +18,7 @@ def _num(x: float, signed: bool, digits: int) -> str:
     s = f'{x:+.{digits}f}' if signed else f'{x:.{digits}f}'
     return s.replace('-', '\u2212')
 
+# %% ../nbs/06d_stats.ipynb #f722624e
 @dataclass(frozen=True)
 class Interval:
     "Mean, sample std, count and the two-sided Student-t interval of the mean (NaN below n = 2)."

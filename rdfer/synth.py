@@ -58,6 +58,7 @@ class VideoPlan:
     @property
     def video_id(self) -> str: return f'{self.index + 1:05d}'
 
+# %% ../nbs/03_synth.ipynb #f4f9626f
 def _split_counts(sizes, total: int) -> list[int]:
     "Split `total` over groups proportionally to `sizes` by largest remainder (sums exactly to `total`)."
     sizes = np.asarray(sizes, dtype=float)
@@ -106,8 +107,10 @@ class ExpressionTrack:
     apex_intensity: float
     segments: list = field(default_factory=list)   # [(class name, first, last)] outside the key segment
 
+# %% ../nbs/03_synth.ipynb #b917ce4d
 def _segments_str(segs) -> str: return ';'.join(f'{c}:{a}-{b}' for c, a, b in segs)
 
+# %% ../nbs/03_synth.ipynb #6f03e27e
 def expression_track(label: int, frames: int, factors=(), rng=None) -> ExpressionTrack:
     "Draw the per-frame action units of a video whose principal expression is `label`."
     rng = np.random.default_rng(0) if rng is None else rng
@@ -143,6 +146,7 @@ def expression_track(label: int, frames: int, factors=(), rng=None) -> Expressio
 # %% ../nbs/03_synth.ipynb #b83936be
 def _lerp(a, b, t): return (1 - t) * np.asarray(a, np.float32) + t * np.asarray(b, np.float32)
 
+# %% ../nbs/03_synth.ipynb #35c2a659
 def sample_scene(size: int, frames: int, factors=(), rng=None) -> dict:
     "Draw the identity, pose, background, lighting, noise and occlusion of one video."
     rng = np.random.default_rng(0) if rng is None else rng
@@ -338,6 +342,7 @@ def resembled_class(label: int, factors=()) -> int:
     d = np.linalg.norm(EXPRESSIONS - EXPRESSIONS[label], axis=1); d[label] = np.inf
     return int(d.argmin())
 
+# %% ../nbs/03_synth.ipynb #79c1b71f
 def draw_label_noise(labels, noise_rate: float, noise_kind: str = 'symmetric', seed: int = 0, factors=None) -> np.ndarray:
     "Given labels: exactly round(noise_rate * N) of `labels` flipped, stratified by class (`instance`: more often the more ambiguous, by `factors`)."
     if noise_kind not in NOISE_KINDS: raise ValueError(f'--noise-kind must be one of {NOISE_KINDS}, got {noise_kind!r}')
@@ -412,6 +417,7 @@ def write_labels(root, records: list[dict], noise_rate: float, noise_kind: str, 
     atomic_write(root / 'synth_meta.csv', _csv_text(META_COLUMNS, [[r[c] for c in META_COLUMNS] for r in rows]))
     return rows
 
+# %% ../nbs/03_synth.ipynb #863f2210
 _INT_COLUMNS = ('noisy', 'key_start', 'key_end', 'test_fold')
 
 def read_metadata(root) -> list[dict]:
@@ -457,6 +463,7 @@ def _render_one(plan: VideoPlan, out: Path, frames: int, size: int, seed: int, m
     if 'video' in media: write_video(out / VIDEOS_DIR / f'{plan.video_id}.mp4', arr)
     return rec
 
+# %% ../nbs/03_synth.ipynb #eec13376
 def _map(fn, items, workers: int):
     "Map in order over `items`, in `workers` forked processes when more than one."
     if workers <= 1 or len(items) < 2 * workers or 'fork' not in mp.get_all_start_methods(): return [fn(i) for i in items]
@@ -516,6 +523,7 @@ def _render_lock(folder: Path):
         f.seek(0); f.truncate(); f.write(f'pid {os.getpid()}'); f.flush()
         yield
 
+# %% ../nbs/03_synth.ipynb #627d56ca
 def _ready_for_render(folder: Path, want: dict, noise: float) -> None:
     "Make `folder` ready for `ensure_benchmark` to render into: clear a render of its own that stopped; refuse anything else."
     if not folder.exists() or not any(p.name != RENDER_MARK for p in folder.iterdir()):
@@ -534,6 +542,7 @@ def _ready_for_render(folder: Path, want: dict, noise: float) -> None:
         if p.is_symlink() or p.is_file(): p.unlink()
         elif p.is_dir(): shutil.rmtree(p)
 
+# %% ../nbs/03_synth.ipynb #72bfc796
 def ensure_benchmark(root, **params) -> Path:
     "The benchmark of `params` (render_benchmark's arguments) in `root`, rendered or relabelled only if not there yet."
     import hashlib, inspect
@@ -595,6 +604,7 @@ def synth_parser() -> argparse.ArgumentParser:
                     help='only draw new label noise for the benchmark in SRC (media linked, not rendered)')
     return ap
 
+# %% ../nbs/03_synth.ipynb #8abf01fa
 def synth_command(argv: list[str]) -> int:
     "The `rdfer synth` command: render the synthetic benchmark (or relabel one) in DFEW's layout."
     a, t0 = synth_parser().parse_args(argv), time.perf_counter()

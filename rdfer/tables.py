@@ -276,6 +276,7 @@ def localisation(run: Run, records: list[dict] | None = None) -> dict[int, float
             hits.setdefault(int(r['epoch']), []).append(a <= r[k] <= b)
     return {e: float(np.mean(v)) for e, v in sorted(hits.items())}
 
+# %% ../nbs/12a_tables.ipynb #c71c6857
 def uniform_localisation(run: Run, records: list[dict] | None = None) -> float:
     "The fraction of K evenly spaced clip centres (test-time frame sampling) inside the key segment, over the run's training videos."
     seg, m, d = _key_segments(run), run.section('model'), run.section('data')
@@ -285,6 +286,7 @@ def uniform_localisation(run: Run, records: list[dict] | None = None) -> float:
     ids = {r['video_id'] for r in records_at(records)} if records else set(seg)
     return float(np.mean([seg[v][0] <= p <= seg[v][1] for v in ids if v in seg for p in pos])) if seg else float('nan')
 
+# %% ../nbs/12a_tables.ipynb #33008866
 def _localisation_pair(run: Run) -> tuple[dict, float]:
     "The run's localisation per epoch and the uniform clips' rate, from one read of its records."
     records = read_records(run) if (run.path / AGREEMENT).exists() else []
@@ -301,5 +303,3 @@ def localisation_table(runs: list[Run]) -> list[dict]:
                          'last epoch': aggregate([l[max(l)] for l in loc]), 'uniform clips would reach': aggregate([u for _, u in pairs]),
                          'runs': len(loc)}))
     return rows or [dict(strategy='no run with clip centres and ground truth found')]
-
-

@@ -21,10 +21,12 @@ def frame_value(i: int) -> int:
     "The grey value that encodes frame number `i` (mod 64) in the miniature trees."
     return 4 * (i % 64)
 
+# %% ../nbs/01a_testing.ipynb #39d03446
 def encoded_frame_numbers(frames: torch.Tensor) -> np.ndarray:
     "Recover the frame numbers of uint8 frames (..., 3, H, W) written by `write_frames` / `write_video`."
     return torch.round(frames.float().mean(dim=(-3, -2, -1)) / 4).long().numpy()
 
+# %% ../nbs/01a_testing.ipynb #1fd63f4c
 def _frame_array(i: int, size: int, texture: bool) -> np.ndarray:
     a = np.full((size, size, 3), frame_value(i), np.int16)
     if texture:
@@ -44,6 +46,7 @@ def write_frames(folder, n: int, size: int = 32, names: Callable[[int], str] | s
         Image.fromarray(_frame_array(i, size, texture)).save(p, quality=quality) if p.suffix.lower() != '.png' else Image.fromarray(_frame_array(i, size, texture)).save(p)
     return folder
 
+# %% ../nbs/01a_testing.ipynb #0f485aea
 def write_video(path, n: int, size: int = 32, fps: int = 25, texture: bool = False, lossless: bool = True) -> Path:
     "Write an h264 mp4 of `n` frames (PyAV) whose grey value encodes the frame number; lossless, or lossy (CRF 23) as real videos are."
     import av
@@ -161,6 +164,7 @@ def realsize_index(dataset: str, folder=None) -> list[dict]:
         else: r['label'] = CLASSES.index(r['clip'].split('/')[1])                                     # FERV39K: the Emotion folder
     return out
 
+# %% ../nbs/01a_testing.ipynb #8c974d9c
 def make_realsize_tree(dataset: str, root, index: list[dict] | None = None, size: int = 224, sources: int | None = None) -> Path:
     "Write a DFEW or FERV39K tree with the clips, frame counts and splits of `index` (default: the whole real index); frames are hard links to a few JPEGs."
     root, rows = Path(root), index if index is not None else realsize_index(dataset)

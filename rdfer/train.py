@@ -107,6 +107,7 @@ def environment_record(procs: Processes) -> dict:
 class NonFiniteLoss(RuntimeError):
     "The loss became NaN or infinite."
 
+# %% ../nbs/07_train.ipynb #ed901114
 def _autocast(procs: Processes, amp: bool):
     return torch.autocast('cuda', dtype=torch.bfloat16, enabled=amp and procs.device.type == 'cuda')
 
@@ -121,6 +122,7 @@ def predict_views(model, views: torch.Tensor) -> torch.Tensor:
     try: return model(views.flatten(0, 1)).logits.float().unflatten(0, views.shape[:2])
     finally: model.train()
 
+# %% ../nbs/07_train.ipynb #38ed4e40
 def train_one_epoch(model, strategy, loader, optimizer, schedule, epoch: int, cfg: RunConfig, procs: Processes,
                     progress=None) -> dict:
     "Train for one epoch; returns the mean loss, per-sample records and the items skipped."
@@ -154,6 +156,7 @@ def train_one_epoch(model, strategy, loader, optimizer, schedule, epoch: int, cf
         if progress is not None: progress.update(len(labels) * procs.world); progress.set_postfix(loss=f'{loss.item():.3f}')
     return dict(loss=total / max(n, 1), n=n, records=records, skipped=skipped, seconds=time.time() - t0)
 
+# %% ../nbs/07_train.ipynb #d4390f28
 _INTEGERS = ('mode', 'category', 'noisy_decision', 'pred')     # and centre_k: the records' integer columns
 
 def _record_rows(video_ids, labels, rec: dict, epoch: int) -> list[dict]:
@@ -236,10 +239,12 @@ class Callback:
     def after_epoch(self, f): pass      # the epoch's row (`f.row`) is in the history
     def after_fit(self, f): pass        # the final metrics (`f.final`) are assembled
 
+# %% ../nbs/07_train.ipynb #aeb2e7c8
 class Fit(SimpleNamespace):
     """The loop's state. Set up: cfg, run_dir, procs, model (net: wrapped for DDP or compiled), strategy, optimizer, schedule, train_dl,
     test_dl, steps, classes, truth, history, best, start, callbacks; per epoch: epoch, bar, stats, rows, skipped, ev, summary, row; at the end: final."""
 
+# %% ../nbs/07_train.ipynb #44e1f247
 def _call(f: Fit, event: str) -> None:
     for cb in f.callbacks: getattr(cb, event)(f)
 
@@ -257,6 +262,7 @@ def fit(f: Fit) -> dict:
     _call(f, 'after_fit')
     return f.final
 
+# %% ../nbs/07_train.ipynb #dc4fed5e
 def _end_epoch(f: Fit) -> None:
     "Gather the epoch's records from every process, end the strategy's epoch, evaluate, and add the epoch's row to the history."
     f.rows = [r for part in gather_objects(f.stats['records'], f.procs) for r in part]
@@ -304,6 +310,7 @@ class ProgressBar(Callback):
         f.bar = tqdm(total=len(f.train_dl.dataset) if not t.max_steps else f.steps * t.batch_size, desc=f'epoch {f.epoch}/{t.epochs}', leave=False)
     def after_train(self, f): f.bar.close(); f.bar = None
 
+# %% ../nbs/07_train.ipynb #39e5b8e3
 class EpochLine(Callback):
     "Rank 0's console: a line per epoch, and every item the loaders skipped."
     def after_epoch(self, f):
@@ -313,6 +320,7 @@ class EpochLine(Callback):
         for vid, msg in skipped: print(f'[rdfer] epoch {f.epoch}: skipped {vid}: {msg}')
         if skipped: print(f'[rdfer] epoch {f.epoch}: {len(skipped)} item(s) skipped (on_error=skip)')
 
+# %% ../nbs/07_train.ipynb #a93230bd
 class RunFiles(Callback):
     "Rank 0's run folder: config.json and environment.json first, each epoch's records and metrics.csv, the final files last."
     def before_fit(self, f):
@@ -323,6 +331,7 @@ class RunFiles(Callback):
     def after_epoch(self, f): write_csv(records_path(f.run_dir, f.epoch), f.rows); write_csv(f.run_dir / METRICS, f.history)
     def after_fit(self, f): _write_final(f.run_dir, f.ev, f.final, f.classes)
 
+# %% ../nbs/07_train.ipynb #68150e1d
 class Checkpoint(Callback):
     "Rank 0 saves each epoch's checkpoint, the last of the epoch's files: what a resumed run starts from."
     def after_epoch(self, f):
@@ -331,11 +340,13 @@ class Checkpoint(Callback):
                                                  strategy=f.strategy.state_dict(), history=f.history, best=f.best, last=f.summary,
                                                  classes=list(f.classes)), t.keep_checkpoints, t.keep_epochs)
 
+# %% ../nbs/07_train.ipynb #f12225c4
 class OnEpoch(Callback):
     "The caller's hook (`train(on_epoch=...)`): each epoch's metrics row, on rank 0."
     def __init__(self, hook): self.hook = hook
     def after_epoch(self, f): self.hook(f.row)
 
+# %% ../nbs/07_train.ipynb #acc80a06
 class SyncProcesses(Callback):
     "Under torchrun: every process waits for rank 0's files at each epoch's end and at the run's."
     def after_epoch(self, f): dist.barrier()
@@ -402,6 +413,7 @@ def _setup(cfg: RunConfig, run_dir: Path, procs: Processes) -> Fit:
     f.schedule = lambda epoch, step: lr_at((epoch - 1) * f.steps + step, t.epochs * f.steps, int(t.warmup_epochs * f.steps), t.lr, t.min_lr)
     return f
 
+# %% ../nbs/07_train.ipynb #ccc971aa
 def _train(cfg: RunConfig, run_dir: Path, procs: Processes, progress: bool, on_epoch=None, callbacks=()) -> dict:
     f, main, t = _setup(cfg, run_dir, procs), procs.is_main, cfg.train
     f.callbacks = [*([ProgressBar()] if progress and main else []), *([EpochLine(), RunFiles()] if main else []),
