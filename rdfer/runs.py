@@ -11,6 +11,7 @@ import numpy as np
 
 from typing import Sequence
 from .core import CLASSES, DataError, atomic_write, atomic_write_json, atomic_torch_save, remove_stale_temps, safe_torch_load, volatile_options
+from .data import split_files
 from .synth import synth_root
 from .config import DataConfig, RunConfig, SECTIONS, ADDED_OPTIONS, at_added_default
 
@@ -181,7 +182,6 @@ def run_folder_lock(run_dir: Path, main: bool = True):
 # %% ../nbs/06b_runs.ipynb #d81a84a2
 def data_fingerprint(cfg: DataConfig) -> str:
     "A hash of a run's data that does not depend on where it lies: the split files' contents (synth: also its rendering options and ground truth)."
-    from rdfer.data import split_files
     h = hashlib.sha256()
     if cfg.dataset == 'synth':
         h.update(json.dumps(cfg.synth, sort_keys=True).encode())
@@ -211,9 +211,6 @@ def run_record(cfg: RunConfig) -> dict:
     d = cfg.to_dict()
     return d | dict(identity=dict(config=_digest(run_identity(d)), data=data_fingerprint(cfg.data)))
 
-# %% ../nbs/06b_runs.ipynb #9f1e6595
-def _digest_text(text: str) -> str: return hashlib.sha256(text.encode()).hexdigest()[:16]
-
 # %% ../nbs/06b_runs.ipynb #9170e7b8
 def check_run_dir(cfg: RunConfig, run_dir: Path, main: bool) -> dict | None:
     "The results of a finished run of `cfg` in `run_dir`; None to start or resume; a DataError for a folder that holds another run."
@@ -234,7 +231,7 @@ def check_run_dir(cfg: RunConfig, run_dir: Path, main: bool) -> dict | None:
         raise DataError(saved, 'was edited after the run started (it no longer matches its checksum); restore it, or run the changed configuration in another out_dir')
     diff = config_differences(cfg.to_dict(), old)
     have = data_fingerprint(cfg.data)
-    legacy = cfg.data.dataset == 'synth' and not cfg.data.root and ident.get('data') == _digest_text(json.dumps(cfg.data.synth, sort_keys=True))
+    legacy = cfg.data.dataset == 'synth' and not cfg.data.root and ident.get('data') == _digest(cfg.data.synth)
     if ident.get('data', have) != have and not legacy:   # legacy: a record of its options alone, in the package's own folder (never replaced)
         diff.append("the data's split files differ from those the run started with")
     if diff: raise DataError(run_dir, f'holds a run with another configuration ({"; ".join(diff)}); choose another out_dir')

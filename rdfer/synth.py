@@ -213,7 +213,8 @@ class _Face:
     "One frame being drawn: the pixel grid in face coordinates (`u` right, `v` down, `mirror` = |u| for symmetric parts), the size of a pixel there, the image and the palette."
     units: dict; scene: dict; t: int; u: np.ndarray; v: np.ndarray; mirror: np.ndarray; px: float; img: np.ndarray
     skin: np.ndarray; hair: np.ndarray; dark: np.ndarray
-    def paint(self, sdf, color, alpha=1.0): _paint(self.img, alpha * _cov(sdf, self.px), color)
+    def paint(self, sdf, color, alpha=None):
+        c = _cov(sdf, self.px); _paint(self.img, c if alpha is None else alpha * c, color)
 
 def _face_frame(aus: np.ndarray, scene: dict, t: int) -> _Face:
     "Frame `t`'s pixel grid after the pose (scale, angle, centre) in face coordinates, over the scene's background."
