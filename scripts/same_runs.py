@@ -10,7 +10,9 @@ from pathlib import Path
 PLAN = [('ce', 'tiny', dict(epochs=3)), ('rdfer', 'tiny', dict(epochs=4)), ('rdfer', 'tiny', dict(epochs=4, views=3)),
         ('ce', 'synth', dict(epochs=2)), ('rdfer', 'synth', dict(epochs=6))]
 RUN = '''
-import sys, json
+import sys, json, os
+import rdfer
+assert os.path.realpath(rdfer.__file__).startswith(os.path.realpath(os.environ['PYTHONPATH'])), f'rdfer came from {rdfer.__file__}'   # the version asked for, not the installed one
 from rdfer.config import config_from_params
 from rdfer.train import train
 s, preset, kw, out = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), sys.argv[4]
