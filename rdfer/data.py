@@ -443,6 +443,15 @@ def _open_video(path: Path):
 _COUNTS: dict = {}     # (path, size, mtime) -> frame count, per process
 _RGB = None            # one swscale converter per process, reused across files
 
+_INHERITED = []        # a forked child's converter from its parent: set aside, never used or freed there
+
+def _forget_converter():
+    "In a forked child: set the parent's converter aside; its swscale threads did not come along, so using or freeing it would wait forever."
+    global _RGB
+    if _RGB is not None: _INHERITED.append(_RGB)
+    _RGB = None
+os.register_at_fork(after_in_child=_forget_converter)
+
 def _to_rgb(frame) -> torch.Tensor:
     "A decoded frame as uint8 (3, H, W), a view of (H, W, 3)."
     global _RGB
