@@ -79,11 +79,13 @@ def test_ddp_two_processes_match_one(tmp_path, env):
 
 
 def two_nodes(out, env, *extra):
-    "Two torchrun agents on this machine as two nodes of one process each, meeting at a c10d rendezvous endpoint (gloo): their Popens."
+    """Two torchrun agents on this machine as two nodes of one process each (gloo), with static ranks: their Popens. Node 0 hosts the
+    rendezvous store and waits for node 1 before it exits; with the c10d backend the store lives on whichever agent bound the port first,
+    and when that one exits first the other can hang in torch's exit barrier (pytorch/pytorch#118891, #69520), which this test once met."""
     with socket.socket() as s: s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]
-    cmd = [str(BIN / 'torchrun'), '--nnodes', '2', '--nproc_per_node', '1', '--rdzv_backend', 'c10d', '--rdzv_endpoint', f'localhost:{port}',
-           '--rdzv_id', f'rdfer-{port}', '-m', 'rdfer.train', '--preset', 'tiny', '--out-dir', str(out), '--no-progress', *extra]
-    return [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+    cmd = lambda rank: [str(BIN / 'torchrun'), '--nnodes', '2', '--nproc_per_node', '1', '--node_rank', str(rank), '--master_addr', '127.0.0.1',
+                        '--master_port', str(port), '-m', 'rdfer.train', '--preset', 'tiny', '--out-dir', str(out), '--no-progress', *extra]
+    return [subprocess.Popen(cmd(r), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for r in range(2)]
 
 
 def finished(nodes, what):
@@ -93,7 +95,7 @@ def finished(nodes, what):
 
 
 def test_two_nodes_killed_and_resumed_match_an_uninterrupted_run(tmp_path, env):
-    """torchrun --nnodes 2: both nodes lost after epoch 1 (agents and training processes, SIGKILL), the same command again on both
+    """torchrun --nnodes 2 (static ranks): both nodes lost after epoch 1 (agents and training processes, SIGKILL), the same command again on both
     resumes, and the run ends as one that was never stopped (here two processes on one node: the same world of two): the same metrics,
     records, predictions and weights."""
     import torch
