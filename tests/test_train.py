@@ -80,8 +80,8 @@ def test_ddp_two_processes_match_one(tmp_path, env):
 
 def two_nodes(out, env, *extra):
     """Two torchrun agents on this machine as two nodes of one process each (gloo), with static ranks: their Popens. Node 0 hosts the
-    rendezvous store and waits for node 1 before it exits; with the c10d backend the store lives on whichever agent bound the port first,
-    and when that one exits first the other can hang in torch's exit barrier (pytorch/pytorch#118891, #69520), which this test once met."""
+    rendezvous store; with the c10d backend the store lives on whichever agent bound the port first, and when that one exits first the
+    other can hang in torch's exit barrier (pytorch/pytorch#118891, #69520), as this test once did with c10d."""
     with socket.socket() as s: s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]
     cmd = lambda rank: [str(BIN / 'torchrun'), '--nnodes', '2', '--nproc_per_node', '1', '--node_rank', str(rank), '--master_addr', '127.0.0.1',
                         '--master_port', str(port), '-m', 'rdfer.train', '--preset', 'tiny', '--out-dir', str(out), '--no-progress', *extra]
