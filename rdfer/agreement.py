@@ -9,7 +9,7 @@ from dataclasses import dataclass, asdict, fields
 import numpy as np
 import torch
 import torch.nn.functional as F
-from .core import option, check_options, AT_LEAST_1, NON_NEGATIVE, FRACTION
+from .core import option, check_options, patch_to, AT_LEAST_1, NON_NEGATIVE, FRACTION
 
 # %% auto #0
 __all__ = ['CLEAN', 'HARD', 'NOISY', 'UNDECIDED', 'CATEGORY_NAMES', 'STRATEGIES', 'NOISY_SCORES', 'AGREEMENT_SOURCES',
@@ -229,7 +229,7 @@ def _frames_loss(loss_fn, logits: torch.Tensor, targets: torch.Tensor) -> torch.
     B, T, C = logits.shape
     return loss_fn(logits.reshape(B * T, C), targets.repeat_interleave(T)).view(B, T).mean(1)
 
-# %% ../nbs/05_agreement.ipynb #d77c7645
+# %% ../nbs/05_agreement.ipynb #5bb6a729
 class Strategy:
     "Plain cross-entropy; subclasses override `decide` (and `per_sample_loss`)."
     def __init__(self, cfg: StrategyConfig):
@@ -244,17 +244,6 @@ class Strategy:
 
     def per_sample_loss(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         return F.cross_entropy(logits.float(), targets, reduction='none')
-
-    def agreement(self, out, labels, video_ids, view_logits=None) -> Agreement | None:
-        "Agreement of the clip predictions this strategy reads (smoothed when `ema_momentum` is set)."
-        if self.cfg.agreement_source == 'views':
-            if view_logits is None:
-                raise ValueError(f"agreement_source='views' needs view_logits (B, {self.cfg.views}, C) from the training loop")
-            clips = view_logits
-        else: clips = getattr(out, 'clip_logits' if self.cfg.agreement_source == 'detail' else 'synopsis_frame_logits', None)
-        if clips is None: return None
-        a = clip_agreement(clips, labels)
-        return self.memory.update(video_ids, a, labels) if self.memory is not None else a
 
     def decide(self, loss, labels, agreement, video_ids, epoch) -> Decision:
         ones = torch.ones_like(loss)
@@ -274,60 +263,83 @@ class Strategy:
             total = total + coef * term(per, w)
         return total
 
-    def __call__(self, out, labels: torch.Tensor, video_ids: list[str], epoch: int, view_logits=None):
-        "Loss of a batch and its per-sample records."
-        logits = out.logits
-        labels = labels.to(logits.device).long()
-        if len(video_ids) != len(labels): raise ValueError(f'{len(video_ids)} video ids for {len(labels)} labels')
-        with torch.no_grad(): loss = F.cross_entropy(logits.detach().float(), labels, reduction='none')
-        agr = self.agreement(out, labels, video_ids, view_logits)
-        d = self.decide(loss, labels, agr, video_ids, epoch)
-        d = Decision(*(t.to(logits.device) for t in (d.weight.float(), d.target.long(), d.category, d.noisy_score, d.noisy_decision)))
-        signals = label_signals(logits, labels, getattr(out, 'clip_logits', None), getattr(out, 'synopsis_frame_logits', None))
-        return self.objective(out, labels, d), self.records(loss, agr, d, logits.detach().argmax(-1)) | signals
+# %% ../nbs/05_agreement.ipynb #27543b9a
+@patch_to(Strategy)
+def agreement(self, out, labels, video_ids, view_logits=None) -> Agreement | None:
+    "Agreement of the clip predictions this strategy reads (smoothed when `ema_momentum` is set)."
+    if self.cfg.agreement_source == 'views':
+        if view_logits is None:
+            raise ValueError(f"agreement_source='views' needs view_logits (B, {self.cfg.views}, C) from the training loop")
+        clips = view_logits
+    else: clips = getattr(out, 'clip_logits' if self.cfg.agreement_source == 'detail' else 'synopsis_frame_logits', None)
+    if clips is None: return None
+    a = clip_agreement(clips, labels)
+    return self.memory.update(video_ids, a, labels) if self.memory is not None else a
 
-    def records(self, loss, agr: Agreement | None, d: Decision, pred=None) -> dict:
-        "The per-sample records of a batch: loss, prediction, agreement of the strategy's source and its decision."
-        nan = torch.full_like(loss, float('nan'))
-        rec = dict(loss=loss, **({} if pred is None else {'pred': pred}),
-                   agreement=nan if agr is None else agr.vote_agreement, support=nan if agr is None else agr.label_support,
-                   soft_agreement=nan if agr is None else agr.soft_agreement,
-                   mode=torch.full_like(d.target, -1) if agr is None else agr.mode, margin=nan if agr is None else agr.margin,
-                   category=d.category, weight=d.weight, noisy_score=d.noisy_score, noisy_decision=d.noisy_decision)
-        return {k: v.detach().cpu() for k, v in rec.items()}
+@patch_to(Strategy)
+def __call__(self, out, labels: torch.Tensor, video_ids: list[str], epoch: int, view_logits=None):
+    "Loss of a batch and its per-sample records."
+    logits = out.logits
+    labels = labels.to(logits.device).long()
+    if len(video_ids) != len(labels): raise ValueError(f'{len(video_ids)} video ids for {len(labels)} labels')
+    with torch.no_grad(): loss = F.cross_entropy(logits.detach().float(), labels, reduction='none')
+    agr = self.agreement(out, labels, video_ids, view_logits)
+    d = self.decide(loss, labels, agr, video_ids, epoch)
+    d = Decision(*(t.to(logits.device) for t in (d.weight.float(), d.target.long(), d.category, d.noisy_score, d.noisy_decision)))
+    signals = label_signals(logits, labels, getattr(out, 'clip_logits', None), getattr(out, 'synopsis_frame_logits', None))
+    return self.objective(out, labels, d), self.records(loss, agr, d, logits.detach().argmax(-1)) | signals
 
-    @property
-    def shared_warmup(self) -> int:
-        "The first epochs in which this strategy trains exactly as plain CE does with the same options (0: none); a run may take them over from such a CE run (`train.warm_start`)."
-        return 0
+@patch_to(Strategy)
+def records(self, loss, agr: Agreement | None, d: Decision, pred=None) -> dict:
+    "The per-sample records of a batch: loss, prediction, agreement of the strategy's source and its decision."
+    nan = torch.full_like(loss, float('nan'))
+    rec = dict(loss=loss, **({} if pred is None else {'pred': pred}),
+               agreement=nan if agr is None else agr.vote_agreement, support=nan if agr is None else agr.label_support,
+               soft_agreement=nan if agr is None else agr.soft_agreement,
+               mode=torch.full_like(d.target, -1) if agr is None else agr.mode, margin=nan if agr is None else agr.margin,
+               category=d.category, weight=d.weight, noisy_score=d.noisy_score, noisy_decision=d.noisy_decision)
+    return {k: v.detach().cpu() for k, v in rec.items()}
 
-    def warmup_rows(self, rows: list[dict]) -> list[dict]:
-        "The records this strategy writes in one of its `shared_warmup` epochs, from plain CE's records of that epoch."
-        return rows
+# %% ../nbs/05_agreement.ipynb #296f4251
+@patch_to(Strategy)
+@property
+def shared_warmup(self) -> int:
+    "The first epochs in which this strategy trains exactly as plain CE does with the same options (0: none); a run may take them over from such a CE run (`train.warm_start`)."
+    return 0
 
-    def warmed_up(self, epoch: int) -> bool:
-        "Is the warm-up over in `epoch`? A fixed count of epochs, or (warmup='fit') until the fit levels off."
-        if self.cfg.warmup == 'epochs': return epoch > self.cfg.warmup_epochs
-        return self.active_from is not None and epoch >= self.active_from
+@patch_to(Strategy)
+def warmup_rows(self, rows: list[dict]) -> list[dict]:
+    "The records this strategy writes in one of its `shared_warmup` epochs, from plain CE's records of that epoch."
+    return rows
 
-    def end_epoch(self, epoch: int, rows: list[dict] | None = None) -> None:
-        "Book-keeping at the end of an epoch; `rows` are the epoch's records from every process (training engine)."
-        if self.cfg.warmup != 'fit' or self.active_from is not None or not rows or 'pred' not in rows[0]: return
-        self.fit_history.append(float(np.mean([int(r['pred']) == int(r['given_label']) for r in rows])))
-        h, cfg = self.fit_history, self.cfg
-        level = len(h) >= 2 and h[-1] - h[-2] < cfg.fit_tolerance
-        if epoch >= cfg.max_warmup_epochs or (epoch >= cfg.warmup_epochs and level): self.active_from = epoch + 1
+@patch_to(Strategy)
+def warmed_up(self, epoch: int) -> bool:
+    "Is the warm-up over in `epoch`? A fixed count of epochs, or (warmup='fit') until the fit levels off."
+    if self.cfg.warmup == 'epochs': return epoch > self.cfg.warmup_epochs
+    return self.active_from is not None and epoch >= self.active_from
 
-    def state_dict(self) -> dict:
-        return {'name': self.cfg.name, 'memory': None if self.memory is None else self.memory.state_dict(),
-                'fit_history': list(self.fit_history), 'active_from': self.active_from}
+@patch_to(Strategy)
+def end_epoch(self, epoch: int, rows: list[dict] | None = None) -> None:
+    "Book-keeping at the end of an epoch; `rows` are the epoch's records from every process (training engine)."
+    if self.cfg.warmup != 'fit' or self.active_from is not None or not rows or 'pred' not in rows[0]: return
+    self.fit_history.append(float(np.mean([int(r['pred']) == int(r['given_label']) for r in rows])))
+    h, cfg = self.fit_history, self.cfg
+    level = len(h) >= 2 and h[-1] - h[-2] < cfg.fit_tolerance
+    if epoch >= cfg.max_warmup_epochs or (epoch >= cfg.warmup_epochs and level): self.active_from = epoch + 1
 
-    def load_state_dict(self, state: dict) -> None:
-        if state['name'] != self.cfg.name: raise ValueError(f"checkpoint holds strategy {state['name']!r}, not {self.cfg.name!r}")
-        self.fit_history, self.active_from = list(state.get('fit_history', [])), state.get('active_from')
-        if state.get('memory') is not None:
-            if self.memory is None: self.memory = AgreementMemory()
-            self.memory.load_state_dict(state['memory'])
+# %% ../nbs/05_agreement.ipynb #32d7179e
+@patch_to(Strategy)
+def state_dict(self) -> dict:
+    return {'name': self.cfg.name, 'memory': None if self.memory is None else self.memory.state_dict(),
+            'fit_history': list(self.fit_history), 'active_from': self.active_from}
+
+@patch_to(Strategy)
+def load_state_dict(self, state: dict) -> None:
+    if state['name'] != self.cfg.name: raise ValueError(f"checkpoint holds strategy {state['name']!r}, not {self.cfg.name!r}")
+    self.fit_history, self.active_from = list(state.get('fit_history', [])), state.get('active_from')
+    if state.get('memory') is not None:
+        if self.memory is None: self.memory = AgreementMemory()
+        self.memory.load_state_dict(state['memory'])
 
 # %% ../nbs/05_agreement.ipynb #8a66fd19
 class LabelSmoothing(Strategy):
@@ -375,7 +387,7 @@ def mixtures_state(mixtures: dict) -> dict:
 # %% ../nbs/05_agreement.ipynb #ea800a0a
 def mixtures_from_state(state: dict) -> dict: return {int(k): LossMixture(**m) for k, m in state.items()}
 
-# %% ../nbs/05_agreement.ipynb #d2d533dc
+# %% ../nbs/05_agreement.ipynb #d27782a9
 class LossMixtureSelection(Strategy):
     "Trust the samples that last epoch's two-component loss mixture puts in the low-loss component."
     per_class = False          # ClassLossMixture: one mixture per given class
@@ -400,26 +412,30 @@ class LossMixtureSelection(Strategy):
         trusted = p > self.cfg.p_threshold
         return Decision(trusted.float(), labels, torch.where(trusted, CLEAN, NOISY).to(labels), 1 - p, (~trusted).long())
 
-    def end_epoch(self, epoch, rows: list[dict] | None = None):
-        "Fit the mixture(s) to this epoch's losses (once warm-up is over) and forget them; `rows`: records of all processes."
-        super().end_epoch(epoch, rows)
-        if rows: self.epoch_losses = {r['video_id']: (float(r['loss']), int(r['given_label'])) for r in rows}
-        if epoch >= self.cfg.warmup_epochs and len(self.epoch_losses) >= 2:
-            ids = list(self.epoch_losses)
-            losses = torch.tensor([l for l, _ in self.epoch_losses.values()], dtype=torch.float64)
-            labels = [y for _, y in self.epoch_losses.values()]
-            self.mixtures = fit_mixtures(losses, self._keys(labels))
-            self.p_clean = dict(zip(ids, self.posterior(losses, labels).tolist()))
-        self.epoch_losses = {}
+# %% ../nbs/05_agreement.ipynb #19de9e54
+@patch_to(LossMixtureSelection)
+def end_epoch(self, epoch, rows: list[dict] | None = None):
+    "Fit the mixture(s) to this epoch's losses (once warm-up is over) and forget them; `rows`: records of all processes."
+    Strategy.end_epoch(self, epoch, rows)
+    if rows: self.epoch_losses = {r['video_id']: (float(r['loss']), int(r['given_label'])) for r in rows}
+    if epoch >= self.cfg.warmup_epochs and len(self.epoch_losses) >= 2:
+        ids = list(self.epoch_losses)
+        losses = torch.tensor([l for l, _ in self.epoch_losses.values()], dtype=torch.float64)
+        labels = [y for _, y in self.epoch_losses.values()]
+        self.mixtures = fit_mixtures(losses, self._keys(labels))
+        self.p_clean = dict(zip(ids, self.posterior(losses, labels).tolist()))
+    self.epoch_losses = {}
 
-    def state_dict(self):
-        return {**super().state_dict(), 'epoch_losses': {v: list(x) for v, x in self.epoch_losses.items()}, 'p_clean': dict(self.p_clean),
-                'mixtures': mixtures_state(self.mixtures)}
+@patch_to(LossMixtureSelection)
+def state_dict(self):
+    return {**Strategy.state_dict(self), 'epoch_losses': {v: list(x) for v, x in self.epoch_losses.items()}, 'p_clean': dict(self.p_clean),
+            'mixtures': mixtures_state(self.mixtures)}
 
-    def load_state_dict(self, state):
-        super().load_state_dict(state)
-        self.epoch_losses, self.p_clean = {v: tuple(x) for v, x in state['epoch_losses'].items()}, dict(state['p_clean'])
-        self.mixtures = mixtures_from_state(state['mixtures'])
+@patch_to(LossMixtureSelection)
+def load_state_dict(self, state):
+    Strategy.load_state_dict(self, state)
+    self.epoch_losses, self.p_clean = {v: tuple(x) for v, x in state['epoch_losses'].items()}, dict(state['p_clean'])
+    self.mixtures = mixtures_from_state(state['mixtures'])
 
 # %% ../nbs/05_agreement.ipynb #c3e9d53d
 class ClassLossMixture(LossMixtureSelection):
@@ -537,7 +553,7 @@ def agreement_noisy_score(agreement: Agreement, kind: str = 'margin') -> torch.T
     A = agreement.vote_agreement if kind == 'support_agreement' else agreement.soft_agreement
     return (1 - agreement.label_support) * A
 
-# %% ../nbs/05_agreement.ipynb #b5c71bce
+# %% ../nbs/05_agreement.ipynb #b6dfa610
 class AgreementWeighting(Strategy):
     "RDFER (reconstruction): up-weight hard samples, down-weight or relabel noisy ones, by clip agreement."
     def __init__(self, cfg):
@@ -570,30 +586,36 @@ class AgreementWeighting(Strategy):
             target, weight = torch.where(flip, agreement.mode, labels), torch.where(flip, 1.0, weight)
         return Decision(weight, target, cat, score, (cat == NOISY).long())
 
-    @property
-    def shared_warmup(self) -> int:      # a fixed warm-up trains as CE; its records' noisy score is then the clips' margin, which CE records too
-        c = self.cfg
-        return c.warmup_epochs if c.warmup == 'epochs' and c.ema_momentum is None and c.noisy_score == 'margin' and not self.needs_views else 0
+# %% ../nbs/05_agreement.ipynb #c83c077e
+@patch_to(AgreementWeighting)
+@property
+def shared_warmup(self) -> int:      # a fixed warm-up trains as CE; its records' noisy score is then the clips' margin, which CE records too
+    c = self.cfg
+    return c.warmup_epochs if c.warmup == 'epochs' and c.ema_momentum is None and c.noisy_score == 'margin' and not self.needs_views else 0
 
-    def warmup_rows(self, rows):
-        return [r | dict(category=UNDECIDED, weight=1.0, noisy_score=r['margin'], noisy_decision=0) for r in rows]
+@patch_to(AgreementWeighting)
+def warmup_rows(self, rows):
+    return [r | dict(category=UNDECIDED, weight=1.0, noisy_score=r['margin'], noisy_decision=0) for r in rows]
 
-    def end_epoch(self, epoch, rows: list[dict] | None = None):
-        "Warm-up book-keeping; fit one mixture per given class to the epoch's noisy scores ('mixture') or to the margins over epochs ('dynamics')."
-        super().end_epoch(epoch, rows)
-        if self.cfg.decision == 'dynamics':
-            if rows: self.margins.update(rows)
-            if self.warmed_up(epoch + 1): self.margins.fit()
-        if self.cfg.decision == 'mixture' and rows and self.warmed_up(epoch + 1):
-            self.mixtures = fit_mixtures([float(r['noisy_score']) for r in rows], [int(r['given_label']) for r in rows])
+@patch_to(AgreementWeighting)
+def end_epoch(self, epoch, rows: list[dict] | None = None):
+    "Warm-up book-keeping; fit one mixture per given class to the epoch's noisy scores ('mixture') or to the margins over epochs ('dynamics')."
+    Strategy.end_epoch(self, epoch, rows)
+    if self.cfg.decision == 'dynamics':
+        if rows: self.margins.update(rows)
+        if self.warmed_up(epoch + 1): self.margins.fit()
+    if self.cfg.decision == 'mixture' and rows and self.warmed_up(epoch + 1):
+        self.mixtures = fit_mixtures([float(r['noisy_score']) for r in rows], [int(r['given_label']) for r in rows])
 
-    def state_dict(self):
-        return {**super().state_dict(), 'mixtures': mixtures_state(self.mixtures), 'margins': self.margins.state_dict()}
+@patch_to(AgreementWeighting)
+def state_dict(self):
+    return {**Strategy.state_dict(self), 'mixtures': mixtures_state(self.mixtures), 'margins': self.margins.state_dict()}
 
-    def load_state_dict(self, state):
-        super().load_state_dict(state)
-        self.mixtures = mixtures_from_state(state.get('mixtures', {}))
-        if 'margins' in state: self.margins.load_state_dict(state['margins'])
+@patch_to(AgreementWeighting)
+def load_state_dict(self, state):
+    Strategy.load_state_dict(self, state)
+    self.mixtures = mixtures_from_state(state.get('mixtures', {}))
+    if 'margins' in state: self.margins.load_state_dict(state['margins'])
 
 # %% ../nbs/05_agreement.ipynb #cb9a6015
 STRATEGY_CLASSES = {'ce': Strategy, 'label_smoothing': LabelSmoothing, 'small_loss': SmallLoss,

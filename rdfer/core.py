@@ -12,7 +12,7 @@ import numpy as np
 __all__ = ['CLASSES', 'NUM_CLASSES', 'MAFW_CLASSES', 'DATASET_CLASSES', 'AT_LEAST_1', 'NON_NEGATIVE', 'FRACTION', 'class_index',
            'numbered_classes', 'classes_for', 'DataError', 'atomic_write', 'remove_stale_temps', 'atomic_write_json',
            'atomic_torch_save', 'safe_torch_load', 'seed_everything', 'option', 'option_problem', 'check_options',
-           'volatile_options', 'option_help']
+           'volatile_options', 'option_help', 'patch_to']
 
 # %% ../nbs/00_core.ipynb #eebb1afb
 CLASSES = ('Happy', 'Sad', 'Neutral', 'Angry', 'Surprise', 'Disgust', 'Fear')
@@ -165,3 +165,13 @@ def option_help(kind, section: str) -> list[str]:
                   f'; {f.metadata["check"][0]}' if f.metadata.get('check') else '')
         return f'{section}.{f.name}: {f.metadata.get("help", "")}{allows} (default {d!r})'
     return [line(f) for f in dataclasses.fields(kind)]
+
+# %% ../nbs/00_core.ipynb #eedf25ab
+def patch_to(cls):
+    "Decorator: add the decorated function or property to the class `cls` under its own name (fastcore's `patch_to`, without the dependency)."
+    def add(f):
+        fn = f.fget if isinstance(f, property) else f
+        fn.__qualname__ = f'{cls.__name__}.{fn.__name__}'
+        setattr(cls, fn.__name__, f)
+        return f
+    return add

@@ -4,14 +4,14 @@
 
 # %% ../nbs/01_data.ipynb #e74464fa
 from __future__ import annotations
-import argparse, csv, io, os, re, stat, sys
+import argparse, csv, os, re, stat, sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Sequence
 import numpy as np
 import torch
-from .core import CLASSES, NUM_CLASSES, MAFW_CLASSES, DATASET_CLASSES, DataError, class_index, numbered_classes
+from .core import CLASSES, NUM_CLASSES, MAFW_CLASSES, DATASET_CLASSES, DataError, class_index, numbered_classes, patch_to
 
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'VIDEO_EXTS', 'MEDIA', 'DFEW_FRAME_DIRS', 'DFEW_VIDEO_DIRS', 'MAFW_SPLIT_DIRS', 'MAFW_FRAME_DIRS',
@@ -465,7 +465,7 @@ def upright(frames: torch.Tensor, rotation: int) -> torch.Tensor:
     k = round((rotation or 0) / 90) % 4
     return frames if k == 0 else torch.rot90(frames, k, dims=(-2, -1))
 
-# %% ../nbs/01_data.ipynb #014e2058
+# %% ../nbs/01_data.ipynb #c17c929f
 class VideoReader:
     "Frames of one video file, decoded with PyAV."
     def __init__(self, path):
@@ -482,37 +482,42 @@ class VideoReader:
         "Count frames by demuxing packets (no decoding) when the container does not say."
         try: return sum(1 for pkt in c.demux(video=0) if pkt.size)
         except Exception as e: raise DataError(self.path, f'unreadable video ({type(e).__name__}: {e})') from None
-    def _frames(self, c, first: int):
-        "Yield (index, frame) from about `first` on, seeking when that pays; indices come from the packets' timestamps, exact at any frame rate."
-        s = c.streams.video[0]
-        if first >= SEEK_MIN_FRAMES:
-            pts = sorted(p.pts for p in c.demux(s) if p.size and p.pts is not None)   # every frame's timestamp, without decoding
-            if len(pts) <= first or len(set(pts)) < len(pts): return   # nothing to map by: `read` decodes from the start
-            index = {t: i for i, t in enumerate(pts)}
-            c.seek(pts[first], stream=s, backward=True, any_frame=False)
-            for f in c.decode(s):
-                if f.pts not in index: return                          # a frame no packet announced: decode from the start
-                yield index[f.pts], f
-            return
-        for i, f in enumerate(c.decode(s)): yield i, f
-    def read(self, indices) -> torch.Tensor:
-        "uint8 RGB frames (T, 3, H, W) at `indices`, in that order."
-        idx = check_indices(indices, self.num_frames, self.path)
-        if not idx.size: return torch.empty(0, 3, 0, 0, dtype=torch.uint8)
-        need, got = set(idx.tolist()), {}
-        lo, hi = min(need), max(need)
-        for first in ((lo, 0) if lo >= SEEK_MIN_FRAMES else (0,)):   # when a seek lands past `lo`, decode from the start
-            with _open_video(self.path) as c:
-                try:
-                    for i, f in self._frames(c, first):
-                        if i > lo and lo not in got: break
-                        if i in need: got[i] = upright(_to_rgb(f), getattr(f, 'rotation', 0))   # as players show it
-                        if i >= hi: break
-                except Exception as e: raise DataError(self.path, f'corrupt video: decoding failed ({type(e).__name__}: {e})') from None
-            if len(got) == len(need): break
-        missing = sorted(need - set(got))
-        if missing: raise DataError(self.path, f'could decode only {max(got, default=-1) + 1} of the {self.num_frames} frames the container announces; frame {missing[0]} missing')
-        return _stack_hwc([got[i] for i in idx.tolist()])
+
+# %% ../nbs/01_data.ipynb #6413287c
+@patch_to(VideoReader)
+def _frames(self, c, first: int):
+    "Yield (index, frame) from about `first` on, seeking when that pays; indices come from the packets' timestamps, exact at any frame rate."
+    s = c.streams.video[0]
+    if first >= SEEK_MIN_FRAMES:
+        pts = sorted(p.pts for p in c.demux(s) if p.size and p.pts is not None)   # every frame's timestamp, without decoding
+        if len(pts) <= first or len(set(pts)) < len(pts): return   # nothing to map by: `read` decodes from the start
+        index = {t: i for i, t in enumerate(pts)}
+        c.seek(pts[first], stream=s, backward=True, any_frame=False)
+        for f in c.decode(s):
+            if f.pts not in index: return                          # a frame no packet announced: decode from the start
+            yield index[f.pts], f
+        return
+    for i, f in enumerate(c.decode(s)): yield i, f
+
+@patch_to(VideoReader)
+def read(self, indices) -> torch.Tensor:
+    "uint8 RGB frames (T, 3, H, W) at `indices`, in that order."
+    idx = check_indices(indices, self.num_frames, self.path)
+    if not idx.size: return torch.empty(0, 3, 0, 0, dtype=torch.uint8)
+    need, got = set(idx.tolist()), {}
+    lo, hi = min(need), max(need)
+    for first in ((lo, 0) if lo >= SEEK_MIN_FRAMES else (0,)):   # when a seek lands past `lo`, decode from the start
+        with _open_video(self.path) as c:
+            try:
+                for i, f in self._frames(c, first):
+                    if i > lo and lo not in got: break
+                    if i in need: got[i] = upright(_to_rgb(f), getattr(f, 'rotation', 0))   # as players show it
+                    if i >= hi: break
+            except Exception as e: raise DataError(self.path, f'corrupt video: decoding failed ({type(e).__name__}: {e})') from None
+        if len(got) == len(need): break
+    missing = sorted(need - set(got))
+    if missing: raise DataError(self.path, f'could decode only {max(got, default=-1) + 1} of the {self.num_frames} frames the container announces; frame {missing[0]} missing')
+    return _stack_hwc([got[i] for i in idx.tolist()])
 
 # %% ../nbs/01_data.ipynb #4185c346
 READERS = {'frames': FrameFolderReader, 'video': VideoReader}   # an item's media -> its reader; rdfer.cache adds 'cache'

@@ -10,8 +10,9 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['NOISE_SETTINGS', 'HEADLINE', 'SEEDS', 'FOLD', 'NOISY', 'GRID', 'SOURCES', 'RENDERING2', 'QUICK_GRID', 'main_grid',
-           'job_grid', 'notebooks_dir', 'run_notebook', 'RunsFailed', 'warm_starts', 'run_grid', 'source_tree',
-           'job_files', 'publish', 'run_main', 'job_record', 'main_command']
+           'job_grid', 'notebooks_dir', 'run_notebook', 'RunsFailed', 'warm_starts', 'prepare_grid', 'run_grid',
+           'source_tree', 'job_files', 'publish', 'job_overrides', 'make_tables', 'run_main', 'job_record',
+           'main_command']
 
 # %% ../nbs/12d_pipeline.ipynb #e0c4e4e2
 NOISE_SETTINGS = {'noise0': dict(noise_rate=0.0), 'noise40': dict(noise_rate=0.4, noise_kind='symmetric'),
@@ -101,17 +102,12 @@ def warm_starts(grid: dict[str, dict], cfgs: dict) -> dict[str, tuple[str, int]]
 # %% ../nbs/12d_pipeline.ipynb #68f3a87f
 def _eta(seconds: float) -> str: return f'{seconds / 60:.1f} min' if seconds >= 90 else f'{seconds:.0f} s'
 
-# %% ../nbs/12d_pipeline.ipynb #8753a95e
-def run_grid(grid: dict[str, dict], out: Path, preset: str = 'synth', workers: int | None = None, log=print) -> list[dict]:
-    "Train every run of `grid` (name -> overrides) under `out/runs` in a pool of processes; returns a summary row per run."
+# %% ../nbs/12d_pipeline.ipynb #a7c380fc
+def prepare_grid(grid: dict[str, dict], out: Path, preset: str = 'synth') -> tuple[dict, dict, dict]:
+    "Before a grid trains: each run's config resolved, each benchmark rendered once and decoded into the frame cache `out/data/frames`, the warm starts planned (`warm_starts`). Returns the grid with the cache named in every run (and in a CE run whose warm-up others take over, the epochs it keeps), the configs and the warm starts."
     from rdfer.config import resolve_config
-    from rdfer.synth import synth_root
-    from rdfer.synth import ensure_benchmark
+    from rdfer.synth import synth_root, ensure_benchmark
     from rdfer.cache import build_cache, dataset_items
-    from rdfer.runs import checkpoint_path, checkpoints
-    cores = os.cpu_count() or 1
-    workers = workers or max(1, min(len(grid), cores))
-    threads = max(1, cores // workers)
     cfgs = {n: resolve_config('synth', preset, ov) for n, ov in grid.items()}
     frames = out / 'data' / 'frames'    # every rendering's frames decoded once into the frame cache: each run holds its videos from there
     for data in {json.dumps(c.data.synth, sort_keys=True): c.data for c in cfgs.values()}.values():   # each benchmark once, first
@@ -121,6 +117,42 @@ def run_grid(grid: dict[str, dict], out: Path, preset: str = 'synth', workers: i
     for src, w in warm.values(): keep.setdefault(src, set()).add(w)
     grid = {n: ov | {'data.cache': str(frames)} | ({'train.keep_epochs': sorted(keep[n])} if n in keep else {})   # neither is part of
             for n, ov in grid.items()}                                                                             # a run's identity
+    return grid, cfgs, warm
+
+# %% ../nbs/12d_pipeline.ipynb #74b7e975
+class _Clock:
+    "The job's progress: each epoch a worker reports, logged with the time left for its run and for the job."
+    def __init__(self, total: int, log=print):
+        self.total, self.log, self.done, self.t0 = total, log, 0, time.time()   # epochs to train; epochs trained
+        self.started, self.taken = {}, {}                                        # run -> start; run -> (warm start named, epochs taken over)
+
+    def drain(self, progress) -> None:
+        "Log every epoch reported on the queue `progress` since the last call."
+        while True:
+            try: name, epoch, epochs, uar = progress.get_nowait()
+            except queue.Empty: return
+            if epoch == 0: self.started[name] = time.time(); continue
+            self.done += 1
+            run_left = (time.time() - self.started[name]) / epoch * (epochs - epoch)
+            job_left = (time.time() - self.t0) / self.done * (self.total - sum(w for _, w in self.taken.values()) - self.done)
+            self.log(f'[main] {name}: epoch {epoch}/{epochs}  test UAR {uar:.2f}  run {_eta(run_left)} left, job about {_eta(job_left)} left')
+
+def _result_row(f, name: str, out: Path, epochs: int) -> dict:
+    "The summary row of a finished run; a failed one's if its worker died (killed, out of memory) or it failed before its log opened."
+    try: return f.result()
+    except Exception as e:
+        from concurrent.futures.process import BrokenProcessPool
+        why = f'its worker process ended ({type(e).__name__})' if isinstance(e, BrokenProcessPool) else (str(e).splitlines() or [type(e).__name__])[0]
+        return dict(run=name, status='failed', reason=why, log=str(out / 'logs' / f'{name}.log'), seconds=0.0, epochs=epochs)
+
+# %% ../nbs/12d_pipeline.ipynb #0ea96470
+def run_grid(grid: dict[str, dict], out: Path, preset: str = 'synth', workers: int | None = None, log=print) -> list[dict]:
+    "Train every run of `grid` (name -> overrides) under `out/runs` in a pool of processes; returns a summary row per run."
+    from rdfer.runs import checkpoint_path, checkpoints
+    cores = os.cpu_count() or 1
+    workers = workers or max(1, min(len(grid), cores))
+    threads = max(1, cores // workers)
+    grid, cfgs, warm = prepare_grid(grid, out, preset)
     run_dir = lambda n: out / (n if '/' in n else f'runs/{n}')
     ctx = mp.get_context('spawn')
     from multiprocessing.managers import SyncManager
@@ -128,8 +160,7 @@ def run_grid(grid: dict[str, dict], out: Path, preset: str = 'synth', workers: i
     with manager:
         progress = manager.Queue()
         job = lambda n, ov: (n, ov, run_dir(n), preset, threads, out / 'logs' / f'{n}.log', progress)
-        total = sum(c.train.epochs for c in cfgs.values())
-        done_epochs, rows, t0, started, taken = 0, [], time.time(), {}, {}
+        clock, rows = _Clock(sum(c.train.epochs for c in cfgs.values()), log), []
         log(f'[main] {len(grid)} runs, {workers} at a time ({threads} torch thread(s) each); {len(warm)} take over the warm-up of their CE run')
         with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_watch_parent, initargs=(os.getpid(),)) as pool:
             pending = {pool.submit(_train_job, job(n, ov)): n for n, ov in grid.items() if n not in warm}
@@ -137,29 +168,18 @@ def run_grid(grid: dict[str, dict], out: Path, preset: str = 'synth', workers: i
                 for d in [d for d, (s, _) in warm.items() if s == src]:
                     w, ov = warm[d][1], grid[d]
                     if checkpoint_path(run_dir(src), w).exists() and not checkpoints(run_dir(d)):
-                        ov, taken[d] = ov | {'train.warm_start': str(run_dir(src))}, (f'{src} (epochs 1-{w})', w)
+                        ov, clock.taken[d] = ov | {'train.warm_start': str(run_dir(src))}, (f'{src} (epochs 1-{w})', w)
                     pending[pool.submit(_train_job, job(d, ov))] = d
             while pending:
                 finished, _ = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
-                while True:
-                    try: name, epoch, epochs, uar = progress.get_nowait()
-                    except queue.Empty: break
-                    if epoch == 0: started[name] = time.time(); continue
-                    done_epochs += 1
-                    run_left = (time.time() - started[name]) / epoch * (epochs - epoch)
-                    job_left = (time.time() - t0) / done_epochs * (total - sum(w for _, w in taken.values()) - done_epochs)
-                    log(f'[main] {name}: epoch {epoch}/{epochs}  test UAR {uar:.2f}  run {_eta(run_left)} left, job about {_eta(job_left)} left')
+                clock.drain(progress)
                 for f in finished:
-                    try: row = f.result()
-                    except Exception as e:   # the worker died (killed, out of memory), or the run failed before its log opened
-                        from concurrent.futures.process import BrokenProcessPool
-                        why = f'its worker process ended ({type(e).__name__})' if isinstance(e, BrokenProcessPool) else (str(e).splitlines() or [type(e).__name__])[0]
-                        row = dict(run=pending[f], status='failed', reason=why,
-                                   log=str(out / 'logs' / f'{pending[f]}.log'), seconds=0.0, epochs=cfgs[pending[f]].train.epochs)
-                    rows.append(row | {'warm start from': taken.get(row['run'], ('', 0))[0]}); pending.pop(f); release(row['run'])
+                    name = pending.pop(f)
+                    row = _result_row(f, name, out, cfgs[name].train.epochs)
+                    rows.append(row | {'warm start from': clock.taken.get(row['run'], ('', 0))[0]}); release(row['run'])
                     if row['status'] == 'failed':
-                        total -= row['epochs']; log(f"[main] {len(rows)}/{len(grid)} {row['run']}: FAILED: {row['reason']} (log: {row['log']})"); continue
-                    if row['status'] == 'reused': total -= row['epochs']
+                        clock.total -= row['epochs']; log(f"[main] {len(rows)}/{len(grid)} {row['run']}: FAILED: {row['reason']} (log: {row['log']})"); continue
+                    if row['status'] == 'reused': clock.total -= row['epochs']
                     log(f"[main] {len(rows)}/{len(grid)} {row['run']}: {row['status']} in {row['seconds']:.0f} s, last-epoch UAR {row['uar']:.2f}")
     failed = [r for r in rows if r['status'] == 'failed']
     if failed: raise RunsFailed(f'{len(failed)} of {len(rows)} runs failed: ' + '; '.join(f"{r['run']}: {r['reason']} (log: {r['log']})" for r in failed))
@@ -202,34 +222,21 @@ def publish(figures: str | Path, repo: str | Path | None = None, log=print) -> l
     subprocess.run(['bash', str(repo / 'scripts' / 'readme.sh')], cwd=repo, check=True)
     return copied
 
-# %% ../nbs/12d_pipeline.ipynb #edc2f13e
-def run_main(out: str | Path = 'outputs/main', figures: str | Path | None = None, quick: bool = False,
-             nbs: str | None = None, epochs: int | None = None, workers: int | None = None, log=print, publish_to: str | Path | None = None) -> dict:
-    "The main job: render, train the grid, make the tables and the analysis under `out` (figures: `out/figures`); then publish them to `publish_to`."
+# %% ../nbs/12d_pipeline.ipynb #f1c99ab3
+def job_overrides(preset: str, quick: bool = False, epochs: int | None = None) -> tuple[dict[str, dict], dict]:
+    "The main job's grid as overrides of `preset` (each row's noise and rendering merged into the preset's benchmark options), and those options."
     from rdfer.config import PRESETS
-    from rdfer.reports import markdown_table
-    from rdfer.core import atomic_write
-    from rdfer.train import processor_model
-    from rdfer.tables import rendering_check
-    if publish_to and not (Path(publish_to) / 'scripts' / 'readme.sh').exists():      # fail before the job, not after it
-        raise FileNotFoundError(f'{publish_to} is not an rdfer source tree (no scripts/readme.sh): nowhere to publish')
-    t0, out = time.time(), Path(out).resolve()
-    figures = Path(figures).resolve() if figures else out / 'figures'
-    nbs_dir = notebooks_dir(nbs)
-    os.environ['RDFER_CACHE'] = str(out / 'data')          # the benchmark is rendered under the output folder
-    preset = 'tiny' if quick else 'synth'
     synth = dict(PRESETS[preset]['data'].get('synth', {}))
     grid = {}
     for name, ov in job_grid(quick).items():
         ov = dict(ov); noise, other = ov.pop('noise'), ov.pop('synth', {})
         grid[name] = ov | {'data.synth': synth | other | noise} | ({'train.epochs': epochs} if epochs else {})
-    rows = run_grid(grid, out, preset, workers, log)
-    trained = sum(r['seconds'] for r in rows if r['status'] == 'trained')
-    summary = markdown_table(rows, f'the runs of the main job ({sum(r["status"] == "trained" for r in rows)} trained, '
-                                   f'{sum(r["status"] == "reused" for r in rows)} reused; {trained / 60:.1f} min of training; '
-                                   f'processor: {processor_model()}, {os.cpu_count()} cores)')
-    atomic_write(out / 'summary.md', summary)
-    log(summary)
+    return grid, synth
+
+# %% ../nbs/12d_pipeline.ipynb #bab781fd
+def make_tables(out: Path, figures: Path, nbs_dir: Path, log=print) -> list[str]:
+    "Run the papermill notebooks in `out` on its runs (tables, agreement analysis, the second rendering's tables), check the second rendering, and remove from `figures` what an earlier job made there and this one did not; returns the files made."
+    from rdfer.tables import rendering_check
     fig = os.path.relpath(figures, out)       # the notebooks run in `out`: their folders are relative to it
     notebooks = (('tables', 'tables', dict(runs_dir='runs', figures_dir=fig)),
                  ('agreement_analysis', 'agreement_analysis', dict(runs_dir='runs', figures_dir=fig, sources_dir='runs_sources')),
@@ -240,16 +247,41 @@ def run_main(out: str | Path = 'outputs/main', figures: str | Path | None = None
         log(f'[main] {name}.ipynb')
         run_notebook(nbs_dir / f'{nb}.ipynb', out / 'notebooks' / f'{name}.ipynb', params, cwd=out)
     if (out / 'figures_render2').is_dir(): rendering_check(figures, out / 'figures_render2', log)
-    configs = [json.loads(p.read_text()) for r in rows if (p := out / (r['run'] if '/' in r['run'] else f"runs/{r['run']}") / 'config.json').exists()]
     made = sorted(f.name for f in figures.iterdir() if f.is_file() and f.stat().st_mtime >= t_made and f.name != 'main_job.json')
     _remove(figures, (old or set()) - set(made) - {'main_job.json'}, log, 'that an earlier job made and this one does not')
+    return made
+
+# %% ../nbs/12d_pipeline.ipynb #2752e1ad
+def run_main(out: str | Path = 'outputs/main', figures: str | Path | None = None, quick: bool = False,
+             nbs: str | None = None, epochs: int | None = None, workers: int | None = None, log=print, publish_to: str | Path | None = None) -> dict:
+    "The main job: render, train the grid, make the tables and the analysis under `out` (figures: `out/figures`); then publish them to `publish_to`."
+    from rdfer.reports import markdown_table
+    from rdfer.core import atomic_write
+    from rdfer.train import processor_model
+    if publish_to and not (Path(publish_to) / 'scripts' / 'readme.sh').exists():      # fail before the job, not after it
+        raise FileNotFoundError(f'{publish_to} is not an rdfer source tree (no scripts/readme.sh): nowhere to publish')
+    t0, out = time.time(), Path(out).resolve()
+    figures = Path(figures).resolve() if figures else out / 'figures'
+    nbs_dir = notebooks_dir(nbs)
+    os.environ['RDFER_CACHE'] = str(out / 'data')          # the benchmark is rendered under the output folder
+    preset = 'tiny' if quick else 'synth'
+    grid, synth = job_overrides(preset, quick, epochs)
+    rows = run_grid(grid, out, preset, workers, log)
+    trained = sum(r['seconds'] for r in rows if r['status'] == 'trained')
+    summary = markdown_table(rows, f'the runs of the main job ({sum(r["status"] == "trained" for r in rows)} trained, '
+                                   f'{sum(r["status"] == "reused" for r in rows)} reused; {trained / 60:.1f} min of training; '
+                                   f'processor: {processor_model()}, {os.cpu_count()} cores)')
+    atomic_write(out / 'summary.md', summary)
+    log(summary)
+    made = make_tables(out, figures, nbs_dir, log)
+    configs = [json.loads(p.read_text()) for r in rows if (p := out / (r['run'] if '/' in r['run'] else f"runs/{r['run']}") / 'config.json').exists()]
     job_record(figures / 'main_job.json', rows, time.time() - t0, preset, synth, configs, files=made)
     result = dict(out=str(out), runs=str(out / 'runs'), notebooks=str(out / 'notebooks'), figures=str(figures),
                   seconds=round(time.time() - t0, 1), runs_summary=rows)
     log(f"[main] done in {result['seconds'] / 60:.1f} min\n  runs:      {result['runs']}\n  notebooks: {result['notebooks']}\n"
         f"  tables and figures: {result['figures']}")
     if publish_to: result['published'] = [str(p) for p in publish(figures, publish_to, log)]
-    else: log(f'[main] figures/ and README.md are unchanged; to publish these: rdfer main --publish (reuses every run)')
+    else: log('[main] figures/ and README.md are unchanged; to publish these: rdfer main --publish (reuses every run)')
     return result
 
 # %% ../nbs/12d_pipeline.ipynb #989e5a44

@@ -10,7 +10,7 @@ from typing import Sequence
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, default_collate, get_worker_info
-from .core import DataError
+from .core import DataError, patch_to
 from .data import VideoItem, open_reader
 import rdfer.cache       # registers the frame cache's reader: a loader, in any process, reads media='cache' items
 
@@ -126,7 +126,7 @@ def cpu_rng(seed: int):
     try: yield
     finally: torch.set_rng_state(state)
 
-# %% ../nbs/02_sampling.ipynb #5fe43f31
+# %% ../nbs/02_sampling.ipynb #83c73422
 class VideoClipDataset(Dataset):
     "Clips of `num_frames` frames from `VideoItem`s: dict(video (T,3,H,W) or (V,T,3,H,W), label, video_id, index)."
     def __init__(self, items: Sequence[VideoItem], num_frames: int = 16, size: int = 112, train: bool = False, views: int = 1,
@@ -147,25 +147,30 @@ class VideoClipDataset(Dataset):
         rng = np.random.default_rng([self.seed, self.epoch, index])
         if self.views == 1: return segment_indices(num_frames, self.num_frames, self.train, rng)[None]
         return multi_view_indices(num_frames, self.num_frames, self.views, rng, self.train)
-    def load(self, index: int) -> dict:
-        "Read, sample and transform item `index`; raises DataError for a broken item."
-        item = self.items[index]
-        rd = HeldReader(self.held[index]) if self.held is not None and self.held[index] is not None else open_reader(item)
-        n = rd.num_frames
-        if n < self.min_frames: raise DataError(item.path, f'clip too short: {n} frames, at least {self.min_frames} asked')
-        idx = self.frame_indices(index, n)
-        frames = rd.read(idx.reshape(-1))
-        frames = frames.reshape(*idx.shape, *frames.shape[1:])
-        with cpu_rng(int(np.random.default_rng([self.seed, self.epoch, index, 1]).integers(2**62))):
-            video = self.transform(frames[0]) if self.views == 1 else torch.stack([self.transform(v) for v in frames])
-        return dict(video=video, label=item.label, video_id=item.video_id, index=index, frame_index=torch.as_tensor(idx[0]))
-    def __getitem__(self, index: int) -> dict:
-        try: return self.load(index)
-        except (DataError, OSError) as e:
-            if not isinstance(e, DataError): e = DataError(self.items[index].path, f'cannot read ({e.strerror or e})')   # permission denied, I/O error
-            if self.on_error == 'skip': return {'skipped': (self.items[index].video_id, str(e)), 'index': index}
-            if get_worker_info() is None: raise
-            return {'error': (e.path, e.problem, e.line), 'index': index}   # a worker: `ClipLoader` raises it in the main process
+
+# %% ../nbs/02_sampling.ipynb #6c878364
+@patch_to(VideoClipDataset)
+def load(self, index: int) -> dict:
+    "Read, sample and transform item `index`; raises DataError for a broken item."
+    item = self.items[index]
+    rd = HeldReader(self.held[index]) if self.held is not None and self.held[index] is not None else open_reader(item)
+    n = rd.num_frames
+    if n < self.min_frames: raise DataError(item.path, f'clip too short: {n} frames, at least {self.min_frames} asked')
+    idx = self.frame_indices(index, n)
+    frames = rd.read(idx.reshape(-1))
+    frames = frames.reshape(*idx.shape, *frames.shape[1:])
+    with cpu_rng(int(np.random.default_rng([self.seed, self.epoch, index, 1]).integers(2**62))):
+        video = self.transform(frames[0]) if self.views == 1 else torch.stack([self.transform(v) for v in frames])
+    return dict(video=video, label=item.label, video_id=item.video_id, index=index, frame_index=torch.as_tensor(idx[0]))
+
+@patch_to(VideoClipDataset)
+def __getitem__(self, index: int) -> dict:
+    try: return self.load(index)
+    except (DataError, OSError) as e:
+        if not isinstance(e, DataError): e = DataError(self.items[index].path, f'cannot read ({e.strerror or e})')   # permission denied, I/O error
+        if self.on_error == 'skip': return {'skipped': (self.items[index].video_id, str(e)), 'index': index}
+        if get_worker_info() is None: raise
+        return {'error': (e.path, e.problem, e.line), 'index': index}   # a worker: `ClipLoader` raises it in the main process
 
 # %% ../nbs/02_sampling.ipynb #6741a53b
 def collate_clips(samples: list[dict]) -> dict:

@@ -18,11 +18,12 @@ from .model import uniform_centres
 from .sampling import segment_indices
 
 # %% auto #0
-__all__ = ['BEST', 'DETECTION_FIGURES', 'DIFFICULTY_COLUMNS', 'CONCLUSION_TABLES', 'main_table', 'per_class_table',
+__all__ = ['BEST', 'DETECTION_FIGURES', 'DIFFICULTY_COLUMNS', 'CONCLUSION_TABLES', 'HOW', 'main_table', 'per_class_table',
            'ablation_table', 'robustness_table', 'detection_table', 'run_inventory', 'difficulty_breakdown',
            'difficulty_table', 'difficulty_paired_table', 'paired_table', 'noise_setting', 'conclusion_tables',
            'conclusions', 'conclusions_markdown', 'tables_from_runs', 'conclusions_of', 'compare_conclusions',
-           'compare_command', 'rendering_check', 'localisation', 'uniform_localisation', 'localisation_table']
+           'agreement_line', 'compare_command', 'rendering_check', 'localisation', 'uniform_localisation',
+           'localisation_table']
 
 # %% ../nbs/12a_tables.ipynb #703fc41d
 BEST = 'best-epoch UAR (chosen on test split)'
@@ -196,11 +197,14 @@ def conclusions(source, baseline: str = 'ce') -> list[dict]:
                                        f'{s} ahead of {baseline}', f'{s} behind {baseline}'))
     return out
 
-def conclusions_markdown(rows: list[dict]) -> str:
-    "The conclusions as a Markdown table: comparison, measure, mean difference with its 95% interval, verdict."
+def conclusions_markdown(rows: list[dict], other: list[dict] | None = None, name: str = 'elsewhere') -> str:
+    "The conclusions as a Markdown table: comparison, measure, mean difference with its 95% interval, verdict; given `other` (another job's conclusions), its verdict on each (`verdict <name>`) and whether it is the same (else how the two relate, `HOW`)."
+    rel = {(r['comparison'], r['measure']): r for r in compare_conclusions(rows, other)} if other is not None else {}
+    def beside(r):
+        c = rel.get((r['comparison'], r['measure']))
+        return {f'verdict {name}': c['verdict B'], 'same': 'yes' if c['agree'] else c['how']} if c else {}
     return markdown_table([dict(comparison=r['comparison'], measure=r['measure'], **{'difference (95% CI)': r['interval'].format()},
-                                verdict=r['verdict']) for r in rows]) if rows else ''
-
+                                verdict=r['verdict']) | beside(r) for r in rows]) if rows else ''
 
 # %% ../nbs/12a_tables.ipynb #80644dd6
 def tables_from_runs(runs: list[Run]) -> dict[str, list[dict]]:
@@ -224,14 +228,27 @@ def conclusions_of(folder) -> list[dict]:
 # %% ../nbs/12a_tables.ipynb #a5980694
 def _verdict_class(v: str) -> str: return v.split(' (n = ')[0]
 
+HOW = ('same verdict', 'resolved on one side only', 'opposite verdicts', 'missing on one side')
+
+def _how(a: dict | None, b: dict | None) -> str:
+    "How two verdicts of one conclusion relate (`HOW`): the same; a difference claimed on one side and none detected on the other; opposite differences; one side missing."
+    if a is None or b is None: return HOW[3]
+    va, vb = _verdict_class(a['verdict']), _verdict_class(b['verdict'])
+    return HOW[0] if va == vb else HOW[1] if 'no difference detected' in (va, vb) else HOW[2]
+
 def compare_conclusions(a: list[dict], b: list[dict]) -> list[dict]:
-    "Conclusion by conclusion: both intervals and verdicts, and whether the verdicts agree (n aside; one side missing: no)."
+    "Conclusion by conclusion: both intervals and verdicts, whether the verdicts agree (n aside; one side missing: no) and how they relate (`HOW`)."
     ka, kb = ({(r['comparison'], r['measure']): r for r in s} for s in (a, b))
     show = lambda r, f: (r['interval'].format() if f == 'interval' else r[f]) if r else 'missing'
     return [dict(comparison=k[0], measure=k[1], A=show(ka.get(k), 'interval'), B=show(kb.get(k), 'interval'),
                  **{'verdict A': show(ka.get(k), 'verdict'), 'verdict B': show(kb.get(k), 'verdict')},
-                 agree=k in ka and k in kb and _verdict_class(ka[k]['verdict']) == _verdict_class(kb[k]['verdict']))
+                 agree=_how(ka.get(k), kb.get(k)) == HOW[0], how=_how(ka.get(k), kb.get(k)))
             for k in dict.fromkeys([*ka, *kb])]
+
+def agreement_line(rows: list[dict]) -> str:
+    "How many of the compared conclusions agree, and how the others relate."
+    n, others = sum(r['agree'] for r in rows), [r['how'] for r in rows if not r['agree']]
+    return f'{n} of {len(rows)} conclusions agree' + (' (' + ', '.join(f'{others.count(h)} {h}' for h in HOW[1:]) + ')' if others else '')
 
 def compare_command(argv: list[str]) -> int:
     "`rdfer compare A B`: do two main jobs (or figures folders) reach the same conclusions? 0 all agree, 1 not, 2 unreadable."
@@ -243,9 +260,8 @@ def compare_command(argv: list[str]) -> int:
     except DataError as e: print(f'rdfer compare: {e}', file=sys.stderr); return 2
     print(f'A: {args.a}\nB: {args.b}\n')
     print(markdown_table([r | dict(agree='yes' if r['agree'] else 'NO') for r in rows]))
-    n = sum(r['agree'] for r in rows)
-    print(f'{n} of {len(rows)} conclusions agree')
-    return 0 if rows and n == len(rows) else 1
+    print(agreement_line(rows))
+    return 0 if rows and all(r['agree'] for r in rows) else 1
 
 # %% ../nbs/12a_tables.ipynb #aa3919d6
 def rendering_check(figures, other, log=print) -> list[dict]:

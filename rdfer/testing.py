@@ -4,7 +4,7 @@
 
 # %% ../nbs/01a_testing.ipynb #607dbdc1
 from __future__ import annotations
-import gzip, math, os
+import gzip, math, os, re
 from pathlib import Path
 from typing import Callable, Sequence
 import numpy as np
@@ -14,7 +14,8 @@ from .core import CLASSES, MAFW_CLASSES
 # %% auto #0
 __all__ = ['DFEW_VERSIONS', 'DFEW_VIDEO_FOLDERS', 'FERV39K_SCENES', 'REALSIZE_INDEX', 'MAX_LINKS', 'frame_value',
            'encoded_frame_numbers', 'write_frames', 'write_video', 'make_dfew_tree', 'make_ferv39k_tree',
-           'make_mafw_tree', 'make_generic_tree', 'realsize_index', 'make_realsize_tree']
+           'make_mafw_tree', 'make_generic_tree', 'realsize_index', 'make_realsize_tree', 'show_table', 'error_of',
+           'short']
 
 # %% ../nbs/01a_testing.ipynb #c444e7c1
 def frame_value(i: int) -> int:
@@ -193,3 +194,27 @@ def make_realsize_tree(dataset: str, root, index: list[dict] | None = None, size
         for split in ('train', 'test'):
             write(root / '4_setups' / 'All_scenes' / f'{split}_All.csv', ''.join(f'{r["clip"]} {CLASSES[r["label"]]}\n' for r in rows if r['split'] == split))
     return root
+
+# %% ../nbs/01a_testing.ipynb #4030dd87
+def _cell(v, digits: int) -> str:
+    if isinstance(v, str) and re.fullmatch(r'-?\d*\.\d+(e-?\d+)?|-?\d+e-?\d+|nan', v): v = float(v)   # a number read back from a CSV
+    return f'{v:.{digits}g}' if isinstance(v, float) else str(v)
+
+def show_table(rows: list[dict], cols=None, digits: int = 4) -> None:
+    "Print a few rows (dicts) as a small aligned table: the columns `cols` (default: every key, in order), floats and CSV strings of them to `digits` significant digits."
+    cols = cols or list(dict.fromkeys(k for r in rows for k in r))
+    cells = [[str(c) for c in cols]] + [[_cell(r.get(c, ''), digits) for c in cols] for r in rows]
+    w = [max(len(x[i]) for x in cells) for i in range(len(cols))]
+    for x in cells: print('  '.join(v.rjust(n) for v, n in zip(x, w)).rstrip())
+
+# %% ../nbs/01a_testing.ipynb #0476dd31
+def error_of(f: Callable, tmp=None, typed: bool = False) -> str:
+    "The message `f()` fails with (AssertionError if it does not fail): the folder `tmp` written `<tmp>`; `typed`: the error's type first."
+    try: f()
+    except Exception as e: msg = f'{type(e).__name__}: {e}' if typed else str(e)
+    else: raise AssertionError('no error')
+    return msg.replace(str(tmp), '<tmp>') if tmp is not None else msg
+
+def short(s: str, n: int = 100) -> str:
+    "`s` cut at the last ', ' before `n` characters."
+    return s if len(s) <= n else s[:s.rfind(', ', 0, n)] + ', ...'

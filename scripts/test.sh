@@ -14,6 +14,6 @@ if git rev-parse --git-dir >/dev/null 2>&1; then
   bash scripts/readme.sh --check || failed+=(readme)
 fi
 echo "[test] nbdev_test"; time nbdev_test --flags slow --n_workers 2 --timing || failed+=(nbdev_test)
-echo "[test] pytest"; time python -m pytest -q -n "${RDFER_TEST_WORKERS:-2}" tests || failed+=(pytest)   # pytest-xdist: two at a time
+echo "[test] pytest"; time python -m pytest -q --durations=8 -n "${RDFER_TEST_WORKERS:-2}" tests || failed+=(pytest)   # pytest-xdist: two at a time
 if [ ${#failed[@]} -gt 0 ]; then echo "[test] FAILED: ${failed[*]}"; exit 1; fi
 echo "[test] all passed"

@@ -1,6 +1,6 @@
 """The main job end to end on the tiny preset: rdfer main --quick renders, trains its grid (two runs at a time) and
 writes every table and figure; a second call trains nothing again and says so."""
-import csv, hashlib, json, os, subprocess, sys, time
+import csv, hashlib, json, os, shutil, subprocess, sys, time
 from pathlib import Path
 
 from rdfer.pipeline import main_grid, QUICK_GRID
@@ -11,8 +11,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def repo_outputs() -> dict:
     "The repository's figures/ and README.md, file by file (name -> checksum): what only a deliberate publish may change."
-    files = sorted((ROOT / 'figures').iterdir()) + [ROOT / 'README.md']
-    return {f.name: hashlib.sha1(f.read_bytes()).hexdigest() for f in files if f.is_file()}
+    files = sorted((ROOT / 'figures').rglob('*')) + [ROOT / 'README.md']     # figures/other_processor/ too
+    return {str(f.relative_to(ROOT)): hashlib.sha1(f.read_bytes()).hexdigest() for f in files if f.is_file()}
 
 
 def test_main_job_quick(tmp_path):
@@ -112,3 +112,24 @@ def test_main_on_an_unwritable_out_is_one_line(tmp_path):
                         '--out', str(tmp_path / 'file' / 'out')], capture_output=True, text=True, timeout=300,
                        env=dict(os.environ, RDFER_CACHE=str(tmp_path / 'c')))
     assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1 and 'Not a directory' in r.stderr, r.stderr[-2000:]
+
+
+def test_other_processor_keeps_another_jobs_conclusion_tables(tmp_path):
+    "scripts/other_processor.sh copies what README's second verdict column is read from, and refuses a folder that is not a finished job."
+    repo, out = tmp_path / 'repo', tmp_path / 'job'
+    (repo / 'scripts').mkdir(parents=True)
+    shutil.copy(ROOT / 'scripts' / 'other_processor.sh', repo / 'scripts')
+    (repo / 'scripts' / 'readme.sh').write_text('echo made > README.md\n')        # stands in for the README build
+    run = lambda: subprocess.run(['bash', str(repo / 'scripts' / 'other_processor.sh'), str(out)], capture_output=True, text=True)
+    r = run()
+    assert r.returncode == 1 and f'{out}/figures/paired.csv: missing' in r.stdout
+    tables = ('paired.csv', 'noise_detection.csv', 'difficulty_paired.csv', 'main_job.json')
+    (out / 'figures').mkdir(parents=True); (out / 'runs' / 'ce_s1').mkdir(parents=True)
+    for f in tables: (out / 'figures' / f).write_text(f'{f}\n')
+    (out / 'runs' / 'ce_s1' / 'environment.json').write_text(json.dumps(dict(processor='Some CPU', git_commit='abcdef0123456')))
+    r = run()
+    assert r.returncode == 0, r.stdout + r.stderr
+    kept = repo / 'figures' / 'other_processor'
+    assert sorted(p.name for p in kept.iterdir()) == sorted(tables + ('environment.json',))
+    assert (kept / 'paired.csv').read_text() == 'paired.csv\n' and 'Some CPU at abcdef0' in r.stdout
+    assert (repo / 'README.md').read_text() == 'made\n'
