@@ -259,7 +259,7 @@ def compare_command(argv: list[str]) -> int:
     try: rows = compare_conclusions(conclusions_of(args.a), conclusions_of(args.b))
     except DataError as e: print(f'rdfer compare: {e}', file=sys.stderr); return 2
     print(f'A: {args.a}\nB: {args.b}\n')
-    print(markdown_table([r | dict(agree='yes' if r['agree'] else 'NO') for r in rows]))
+    print(markdown_table([{k: v for k, v in r.items() if k not in ('agree', 'how')} | dict(agree='yes' if r['agree'] else f"NO ({r['how']})") for r in rows]))
     print(agreement_line(rows))
     return 0 if rows and all(r['agree'] for r in rows) else 1
 

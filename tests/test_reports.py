@@ -193,7 +193,7 @@ def test_compare_command(tmp_path, capsys):
     assert line.count('rdfer ahead of ce') == 2 and line.rstrip().endswith('| yes |')
     assert compare_command([str(a), str(c)]) == 1
     line = next(l for l in capsys.readouterr().out.splitlines() if l.startswith('| rdfer vs ce at 40% symmetric | clean-test UAR'))
-    assert 'rdfer ahead of ce' in line and 'no difference detected (n = 3)' in line and line.rstrip().endswith('| NO |')
+    assert 'rdfer ahead of ce' in line and 'no difference detected (n = 3)' in line and line.rstrip().endswith('| NO (resolved on one side only) |')
     assert compare_command([str(a), str(tmp_path / 'none')]) == 2
     err = capsys.readouterr().err
     assert 'rdfer compare:' in err and 'none' in err
