@@ -240,10 +240,12 @@ def compare_conclusions(a: list[dict], b: list[dict]) -> list[dict]:
     "Conclusion by conclusion: both intervals and verdicts, whether the verdicts agree (n aside; one side missing: no) and how they relate (`HOW`)."
     ka, kb = ({(r['comparison'], r['measure']): r for r in s} for s in (a, b))
     show = lambda r, f: (r['interval'].format() if f == 'interval' else r[f]) if r else 'missing'
-    return [dict(comparison=k[0], measure=k[1], A=show(ka.get(k), 'interval'), B=show(kb.get(k), 'interval'),
-                 **{'verdict A': show(ka.get(k), 'verdict'), 'verdict B': show(kb.get(k), 'verdict')},
-                 agree=_how(ka.get(k), kb.get(k)) == HOW[0], how=_how(ka.get(k), kb.get(k)))
-            for k in dict.fromkeys([*ka, *kb])]
+    rows = []
+    for k in dict.fromkeys([*ka, *kb]):
+        a, b = ka.get(k), kb.get(k); how = _how(a, b)
+        rows.append(dict(comparison=k[0], measure=k[1], A=show(a, 'interval'), B=show(b, 'interval'),
+                         **{'verdict A': show(a, 'verdict'), 'verdict B': show(b, 'verdict')}, agree=how == HOW[0], how=how))
+    return rows
 
 def agreement_line(rows: list[dict]) -> str:
     "How many of the compared conclusions agree, and how the others relate."
@@ -268,7 +270,7 @@ def rendering_check(figures, other, log=print) -> list[dict]:
     "The conclusions of `figures` that the tables in `other` (some rows rerun on another rendering) also draw, side by side; written into `figures`."
     a, b = conclusions(figures), conclusions(other)
     keys = {(r['comparison'], r['measure']) for r in b}
-    rows = [r for r in compare_conclusions(a, b) if (r['comparison'], r['measure']) in keys]
+    rows = [{k: v for k, v in r.items() if k != 'how'} for r in compare_conclusions(a, b) if (r['comparison'], r['measure']) in keys]   # the columns it always had
     write_table([{k.replace('A', 'this rendering', 1) if k in ('A', 'verdict A') else k.replace('B', 'second rendering', 1) if k in ('B', 'verdict B') else k: v
                   for k, v in r.items()} for r in rows], Path(figures) / 'rendering_check',
                 'Conclusions on the main rendering and on a second rendering of the benchmark (rows rerun there, other seed of the render)')
