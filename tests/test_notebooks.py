@@ -14,3 +14,10 @@ def test_a_chapter_runs_top_to_bottom_in_a_kernel(tmp_path):
     cells = [c for c in json.loads(out.read_text())['cells'] if c['cell_type'] == 'code']
     assert all(c.get('execution_count') for c in cells if c['source']), 'a code cell did not run'
     assert not [o for c in cells for o in c.get('outputs', []) if o.get('output_type') == 'error']
+
+
+def test_readme_shows_no_code():
+    "README.md is nbs/index.ipynb's outputs: every code cell of index is tagged remove_input, so no Python block reaches README."
+    cells = [c for c in json.loads((ROOT / 'nbs' / 'index.ipynb').read_text())['cells'] if c['cell_type'] == 'code']
+    assert cells and all('remove_input' in c.get('metadata', {}).get('tags', []) for c in cells)
+    assert '```python' not in (ROOT / 'README.md').read_text()
