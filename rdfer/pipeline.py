@@ -289,10 +289,11 @@ def job_record(path: Path, rows: list[dict], seconds: float, preset: str, synth:
     "Write what README says of the main job (its time, runs, seeds, processor, the warm-ups taken over) and the files it made beside it as JSON; a rerun that trained nothing keeps the times of the job that did."
     from rdfer.core import atomic_write_json
     from rdfer.train import processor_model
+    import torch
     trained = [r['seconds'] for r in rows if r['status'] == 'trained']
     warm = [c for c in configs if c['train'].get('warm_start')]      # the runs' config.json: which took over their CE run's warm-up
     rec = dict(minutes=round(seconds / 60, 1), runs=len(rows), trained=len(trained), training_minutes=round(sum(trained) / 60, 1),
-               run_seconds=[min(trained), max(trained)] if trained else None, processor=processor_model(), cores=os.cpu_count(),
+               run_seconds=[min(trained), max(trained)] if trained else None, processor=processor_model(), cpu_capability=torch.backends.cpu.get_cpu_capability(), cores=os.cpu_count(),
                preset=preset, fold=FOLD, headline_seeds=list(HEADLINE), seeds=list(SEEDS), benchmark=synth,
                epochs=sum(c['train']['epochs'] for c in configs), warm_started=len(warm),
                epochs_taken_over=sum(min(c['strategy']['warmup_epochs'], c['train']['epochs']) for c in warm),

@@ -98,6 +98,7 @@ def environment_record(procs: Processes) -> dict:
         try: return md.version(p)
         except md.PackageNotFoundError: return None
     return dict(python=sys.version.split()[0], platform=platform.platform(), hostname=platform.node(), processor=processor_model(),
+                cpu_capability=torch.backends.cpu.get_cpu_capability(),   # the vector instructions torch's CPU kernels use: one name can cover several
                 packages={p: version(p) for p in ('rdfer', 'torch', 'torchvision', 'av', 'numpy')},
                 git_commit=_git_commit(), device=str(procs.device), world_size=procs.world,
                 cuda=torch.version.cuda, gpu=torch.cuda.get_device_name(procs.device) if procs.device.type == 'cuda' else None,
