@@ -576,6 +576,13 @@ def _run_seconds(cfg, epochs: int) -> float:
     first, later = _run_parts(cfg)
     return first + (epochs - 1) * later
 
+def _synth_frame_cache(cfg, folder) -> float:
+    "Decode the benchmark of `cfg` (rendered first if it is not there) once into the frame cache `folder`, as the main job does for all its runs; returns the seconds."
+    from rdfer.cache import build_cache, dataset_items
+    from rdfer.train import prepare_data_root
+    t0 = time.perf_counter(); build_cache(dataset_items('synth', prepare_data_root(cfg.data), fold=cfg.data.fold), folder, cfg.data.size, progress=False)
+    return time.perf_counter() - t0
+
 # %% ../nbs/11_bench.ipynb #a8a87cfd
 def benchmark_train(argv: list[str] | None = None) -> dict:
     "Print and return training videos/s per strategy on the synthetic benchmark, the ratios to plain CE, and the per-run cost before / after."
@@ -604,10 +611,7 @@ def benchmark_train(argv: list[str] | None = None) -> dict:
         cfg = resolve_config('synth', a.preset, ov | {'train.epochs': min(a.epochs, full), 'data.workers': a.workers,
                                                        'train.out_dir': str(tmp / f'run_{name}')})
         if name == 'after':           # the main job decodes every rendering once into the frame cache, for all its runs
-            from rdfer.cache import build_cache, dataset_items
-            from rdfer.train import prepare_data_root
-            t0 = time.perf_counter(); build_cache(dataset_items('synth', prepare_data_root(cfg.data), fold=cfg.data.fold), frames, cfg.data.size, progress=False)
-            print(f'frame cache of the benchmark built once in {time.perf_counter() - t0:.1f} s (shared by every run of the main job)')
+            print(f'frame cache of the benchmark built once in {_synth_frame_cache(cfg, frames):.1f} s (shared by every run of the main job)')
         first, later = _run_parts(cfg)
         cost[name] = dict(seconds=first + (full - 1) * later, epochs=full)
     w = min(build_strategy(cfg.strategy).shared_warmup, full) if cost else 0
@@ -750,10 +754,7 @@ def benchmark_epoch(argv: list[str] | None = None) -> dict:
         for s in a.strategies.split(','):
             cfg = resolve_config('synth', a.preset, {'strategy.name': s, **({'data.fold': a.fold} if a.fold else {}), 'data.workers': 0, 'data.cache': str(frames)}
                                  | ({'strategy.warmup_epochs': 0} if s == 'rdfer' else {}))
-            if not res:      # as in the main job: the benchmark rendered, and decoded once into a frame cache that every run holds its videos from
-                from rdfer.cache import build_cache, dataset_items
-                from rdfer.train import prepare_data_root
-                build_cache(dataset_items('synth', prepare_data_root(cfg.data), fold=cfg.data.fold), frames, cfg.data.size, progress=False)
+            if not res: _synth_frame_cache(cfg, frames)    # as in the main job: every run holds its videos from the frame cache
             res[s] = _epoch_parts(cfg, a.steps, a.profile_steps if s == 'ce' else 0)
     finally: torch.set_num_threads(threads); shutil.rmtree(frames, ignore_errors=True)
     first = next(iter(res.values()))
