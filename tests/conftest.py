@@ -4,6 +4,11 @@ import subprocess, sys
 import pytest
 
 
+def pytest_collection_modifyitems(items):
+    "The tests marked `long` first (in their order), so that the two workers of `pytest -n 2` start them early and end together."
+    items.sort(key=lambda item: item.get_closest_marker('long') is None)
+
+
 @pytest.fixture
 def train_here(capsys, monkeypatch):
     """`python -m rdfer.train ARGS` run in this process, as a `CompletedProcess` (return code, stdout, stderr): for options

@@ -72,6 +72,7 @@ def _metrics(run):
     return [{k: v for k, v in r.items() if k not in TIME_COLS} for r in csv.DictReader(open(run / 'metrics.csv'))]
 
 
+@pytest.mark.long
 def test_training_on_the_cache_gives_the_same_metrics(tmp_path):
     "The tiny preset renders its frames at data.size, so the cache holds the same pixels: the runs agree exactly."
     env = dict(os.environ, RDFER_CACHE=str(tmp_path / 'cache'), PYTHONUNBUFFERED='1', OMP_NUM_THREADS='1')

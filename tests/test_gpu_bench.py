@@ -33,6 +33,7 @@ def test_bad_options_exit_2(no_av_env):
     assert r.returncode == 2 and "unknown part(s) ['nccl']" in r.stderr
 
 
+@pytest.mark.long
 def test_step_and_loader_parts_run_without_av(no_av_env, tmp_path):
     "The CUDA-free logic of the check, on the CPU, with PyAV unimportable in every process."
     r = bench(['--device', 'cpu', '--parts', 'loader,step', '--out', str(tmp_path / 'out'), '--batch', '2', '--frames', '4',

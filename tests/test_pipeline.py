@@ -2,6 +2,7 @@
 writes every table and figure; a second call trains nothing again and says so."""
 import csv, hashlib, json, os, shutil, subprocess, sys, time
 from pathlib import Path
+import pytest
 
 from rdfer.pipeline import main_grid, QUICK_GRID
 
@@ -15,6 +16,7 @@ def repo_outputs() -> dict:
     return {str(f.relative_to(ROOT)): hashlib.sha1(f.read_bytes()).hexdigest() for f in files if f.is_file()}
 
 
+@pytest.mark.long
 def test_main_job_quick(tmp_path):
     before = repo_outputs()
     env = dict(os.environ, PYTHONUNBUFFERED='1', MPLBACKEND='Agg')

@@ -4,6 +4,7 @@ start-up, its sampling over every item and its first batch. The timings are prin
 them at 224 px for both datasets whole); nothing asserts them."""
 import os, shutil
 from pathlib import Path
+import pytest
 
 from rdfer.bench import benchmark_realsize
 from rdfer.core import CLASSES
@@ -30,6 +31,7 @@ def _counts(rows, keep) -> list[int]:
     return [sum(keep(r) and r['label'] == c for r in rows) for c in range(len(CLASSES))]
 
 
+@pytest.mark.long
 def test_dfew_at_its_real_size(tmp_path, capsys):
     idx = realsize_index('dfew')
     r = _run(capsys, tmp_path, '--datasets', 'dfew', '--frame-size', '64')['dfew']   # 64 px: over the hold budget, as 224 px frames are

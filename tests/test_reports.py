@@ -111,6 +111,7 @@ def final_metrics(base):
     return {p.parent.name: json.loads(p.read_text()) for p in sorted((base / 'runs').glob('*/final_metrics.json'))}
 
 
+@pytest.mark.long
 def test_tables_notebook(tiny_runs):
     base, env = tiny_runs
     figures = base / 'tables_out'
@@ -159,6 +160,7 @@ def test_tables_notebook(tiny_runs):
     assert dfew.startswith('Table: ') and 'no run found' in dfew and '| RDFER | T-BIOM 2025 |' in dfew and '56.93' in dfew
 
 
+@pytest.mark.long
 def test_agreement_analysis_notebook(tiny_runs):
     base, env = tiny_runs
     figures = base / 'analysis_out'

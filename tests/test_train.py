@@ -94,6 +94,7 @@ def finished(nodes, what):
     return logs
 
 
+@pytest.mark.long
 def test_two_nodes_killed_and_resumed_match_an_uninterrupted_run(tmp_path, env):
     """torchrun --nnodes 2 (static ranks): both nodes lost after epoch 1 (agents and training processes, SIGKILL), the same command again on both
     resumes, and the run ends as one that was never stopped (here two processes on one node: the same world of two): the same metrics,
