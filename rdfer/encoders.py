@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 import torch
 from torch import nn
-import torchvision
 from .core import DataError, safe_torch_load
 
 # %% auto #0
@@ -145,6 +144,7 @@ CLIP_ENCODERS = ('tsm', 'r3d18', 'r2plus1d18', 'small3d')
 def _backbone_2d(name: str, feature_dim: int | None, pretrained=None) -> tuple[nn.Module, int]:
     if name == 'small_cnn': net = SmallCNN(feature_dim or 128)
     elif name in ('resnet18', 'resnet18_tsm', 'resnet50'):
+        import torchvision      # here, not at the top: a process that builds no torchvision backbone does not import it
         net = getattr(torchvision.models, name.removesuffix('_tsm'))(weights=None); net.fc = nn.Identity()
     else: raise ValueError(f'unknown frame encoder {name!r}; allowed: {", ".join(FRAME_ENCODERS)}')
     if pretrained: load_pretrained(net, pretrained)
@@ -165,6 +165,7 @@ def build_clip_encoder(name: str, frame_encoder: str = 'resnet18', feature_dim: 
         return FrameEncoder(add_temporal_shift(net), dim, feature_dim, temporal_pool=True)
     if name == 'small3d': net, dim = SmallCNN3D(feature_dim or 128), feature_dim or 128
     elif name in ('r3d18', 'r2plus1d18'):
+        import torchvision
         net = getattr(torchvision.models.video, {'r3d18': 'r3d_18', 'r2plus1d18': 'r2plus1d_18'}[name])(weights=None)
         net.fc, dim = nn.Identity(), 512
     else: raise ValueError(f'unknown clip encoder {name!r}; allowed: {", ".join(CLIP_ENCODERS)}')

@@ -57,17 +57,26 @@ def _contiguous(x: torch.Tensor) -> torch.Tensor: return x.contiguous()
 
 def _whole(x, top, left, height, width, size) -> bool: return (top, left, height, width) == (0, 0, *x.shape[-2:]) and tuple(x.shape[-2:]) == tuple(size)
 
-from torchvision.transforms import v2
-class _ResizedCrop(v2.RandomResizedCrop):
-    "RandomResizedCrop (the same draws) that hands a clip back as it is when the crop is the whole frame at the output size: resizing would copy it."
-    def transform(self, inpt, params):
-        return inpt if _whole(inpt, **params, size=self.size) else super().transform(inpt, params)
+class _ResizedCrop:
+    "torchvision's RandomResizedCrop (its draws, its pixels) that hands a clip back as it is when the crop is the whole frame at the output size: resizing would copy it."
+    def __init__(self, size, **kw):
+        from torchvision.transforms import v2
+        self.crop = v2.RandomResizedCrop(size, **kw)
+    def __call__(self, clip):
+        params = self.crop.make_params([clip])          # what `v2.Transform.forward` does for one tensor
+        return clip if _whole(clip, **params, size=self.crop.size) else self.crop.transform(clip, params)
+    def __repr__(self): return f'_ResizedCrop({self.crop!r})'
+
 
 # %% ../nbs/02_sampling.ipynb #53812af6
-class _Resize(v2.Resize):
-    "Resize that hands a clip back as it is when it already has the output size."
-    def transform(self, inpt, params):
-        return inpt if tuple(inpt.shape[-2:]) == tuple(self.size) else super().transform(inpt, params)
+class _Resize:
+    "torchvision's Resize that hands a clip back as it is when it already has the output size."
+    def __init__(self, size, **kw):
+        from torchvision.transforms import v2
+        self.resize = v2.Resize(size, **kw)
+    def __call__(self, clip): return clip if tuple(clip.shape[-2:]) == tuple(self.resize.size) else self.resize(clip)
+    def __repr__(self): return f'_Resize({self.resize!r})'
+
 
 # %% ../nbs/02_sampling.ipynb #fff0d8da
 GREY = (0.2989, 0.587, 0.114)           # torchvision's rgb_to_grayscale weights
