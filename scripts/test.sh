@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Set up, then run every test: the package must be what the notebooks export, README.md what
 # nbs/index.ipynb makes, the notebooks' own tests (nbdev_test, slow cells included) and pytest.
-# The README check, nbdev_test and pytest run side by side (each mostly waits on processes it starts, so two cores
-# stay busy to the end); each one's output is printed when it ends, in that order.
+# The README check, nbdev_test and pytest run side by side, so that both cores stay busy to the end; each one's
+# output is printed when it ends, in that order.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || exit 1
