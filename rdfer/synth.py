@@ -13,11 +13,11 @@ from .core import CLASSES, NUM_CLASSES, DataError, atomic_write, atomic_write_js
 
 # %% auto #0
 __all__ = ['ACTION_UNITS', 'EXPRESSIONS', 'CONFUSABLE', 'HARD_FACTORS', 'NOISE_KINDS', 'FRAMES_DIR', 'VIDEOS_DIR', 'SPLIT_DIR',
-           'FPS', 'JPEG_QUALITY', 'META_COLUMNS', 'FORMAT_VERSION', 'RENDER_MARK', 'allowed_factors', 'VideoPlan',
-           'plan_benchmark', 'ExpressionTrack', 'expression_track', 'sample_scene', 'draw_face', 'render_video',
-           'resembled_class', 'draw_label_noise', 'write_frames', 'write_video', 'write_labels', 'read_metadata',
-           'render_benchmark', 'relabel_benchmark', 'ensure_benchmark', 'synth_root', 'ground_truth', 'synth_parser',
-           'synth_command', 'plot_examples']
+           'FPS', 'JPEG_QUALITY', 'META_COLUMNS', 'FORMAT_VERSION', 'RENDER_MARK', 'REGIME_TARGETS', 'allowed_factors',
+           'VideoPlan', 'plan_benchmark', 'ExpressionTrack', 'expression_track', 'sample_scene', 'draw_face',
+           'render_video', 'resembled_class', 'draw_label_noise', 'write_frames', 'write_video', 'write_labels',
+           'read_metadata', 'render_benchmark', 'relabel_benchmark', 'ensure_benchmark', 'synth_root', 'ground_truth',
+           'synth_parser', 'synth_command', 'plot_examples']
 
 # %% ../nbs/03_synth.ipynb #62e38c71
 ACTION_UNITS = ('brow_raise', 'brow_inner', 'eye_open', 'cheek_raise', 'nose_wrinkle', 'upper_lip',
@@ -646,3 +646,9 @@ def plot_examples(root, columns: int = 8, difficulty: str = 'easy', path=None):
     fig.tight_layout()
     if path: fig.savefig(path, dpi=110)
     return fig
+
+# %% ../nbs/03_synth.ipynb #a7c3e1f1
+REGIME_TARGETS = (('CE clean-test UAR >= 88', 'uar', 88.0), ('CE easy-video accuracy >= 92', 'easy', 92.0),     # (what, figure, lower bound)
+                  ('CE hard >= 15 points below easy', 'easy_minus_hard', 15.0),
+                  ('40% symmetric noise costs CE >= 10 UAR points (same seed)', 'noise_cost', 10.0))
+

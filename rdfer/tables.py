@@ -13,7 +13,7 @@ from .runs import AGREEMENT, PREDICTIONS, read_csv
 from .reports import (REPORTED, STRATEGY_ORDER, NoiseLevel, Run, Stat, aggregate, run_group_key, synth_groups,
                            _labelled_groups, _sort_key, _by_seed, _noise_auroc, _csv_rows, read_records, records_at,
                            data_root, markdown_table, write_table, read_interval, find_runs)
-from .synth import read_metadata
+from .synth import REGIME_TARGETS, read_metadata
 from .model import uniform_centres
 from .sampling import segment_indices
 
@@ -23,7 +23,7 @@ __all__ = ['BEST', 'DETECTION_FIGURES', 'DIFFICULTY_COLUMNS', 'CONCLUSION_TABLES
            'difficulty_table', 'difficulty_paired_table', 'paired_table', 'noise_setting', 'conclusion_tables',
            'conclusions', 'conclusions_markdown', 'tables_from_runs', 'conclusions_of', 'compare_conclusions',
            'agreement_line', 'compare_command', 'rendering_check', 'localisation', 'uniform_localisation',
-           'localisation_table']
+           'localisation_table', 'regime_cost_table']
 
 # %% ../nbs/12a_tables.ipynb #703fc41d
 BEST = 'best-epoch UAR (chosen on test split)'
@@ -321,3 +321,24 @@ def localisation_table(runs: list[Run]) -> list[dict]:
                          'last epoch': aggregate([l[max(l)] for l in loc]), 'uniform clips would reach': aggregate([u for _, u in pairs]),
                          'runs': len(loc)}))
     return rows or [dict(strategy='no run with clip centres and ground truth found')]
+
+# %% ../nbs/12a_tables.ipynb #b1c0a002
+def regime_cost_table(rows: list[dict], baseline: str = 'preset') -> list[dict]:
+    "One line per candidate regime of `scripts/regime_cost.py`'s runs: times cheaper than `baseline` (same seed and noise), clean-test figures against it, and the targets missed."
+    runs = {(r['candidate'], float(r['noise']), int(r['seed'])): r for r in rows}
+    base = {k[1:]: r for k, r in runs.items() if k[0] == baseline}
+    def figure(of: dict, key: str, noise: float = 0.0) -> dict: return {s: float(r[key]) for (z, s), r in of.items() if z == noise}
+    out = []
+    for cand in dict.fromkeys(r['candidate'] for r in rows):
+        mine = {k[1:]: r for k, r in runs.items() if k[0] == cand}
+        uar, easy = figure(mine, 'uar'), figure(mine, 'easy')
+        got = dict(uar=interval(uar.values()), easy=interval(easy.values()), easy_minus_hard=paired(easy, figure(mine, 'hard')),
+                   noise_cost=paired(uar, figure(mine, 'uar', 0.4)))
+        diff = paired(uar, figure(base, 'uar')) if cand != baseline else None
+        out.append({'candidate': cand, 'change': next(iter(mine.values()))['change'],
+                    'times cheaper (CPU, same run)': interval([float(base[k]['cpu_seconds']) / float(r['cpu_seconds']) for k, r in mine.items() if k in base]),
+                    'clean-test UAR': got['uar'], f'minus {baseline} (same seed)': diff,
+                    f'against {baseline}': verdict(diff, 'higher', 'lower') if diff else '',
+                    'easy': got['easy'], 'easy − hard': got['easy_minus_hard'], '40% noise costs (same seed)': got['noise_cost'],
+                    'targets missed': ', '.join(what for what, key, bound in REGIME_TARGETS if not got[key].mean >= bound) or 'none'})
+    return out

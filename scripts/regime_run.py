@@ -1,8 +1,24 @@
-"Train one run of a candidate CPU regime on fold 1 and append its figures to <out>/regime.csv: python scripts/regime_run.py NAME STRATEGY NOISE SEED '{overrides}' (out: $RDFER_REGIME_OUT, default outputs/regime); the runs behind figures/regime_fold1.csv (issue 19)."
-import sys, json, time, os, csv, torch
-torch.set_num_threads(1)
+"""Train one run of a candidate CPU regime on fold 1 and append its figures to <out>/regime.csv: python scripts/regime_run.py NAME STRATEGY NOISE SEED '{overrides}' (out: $RDFER_REGIME_OUT, default outputs/regime); the runs behind figures/regime_fold1.csv (issue 19).
+python scripts/regime_run.py --table writes figures/regime_fold1.csv from <out>/regime.csv, the runs below under the names LABELS gives them:
+  preset ce 0 11|12|13 and 0.4 11|12 '{}'; previous ce 0 11 '{"data.num_frames": 16, "model.num_frames": 16, "model.synopsis_frames": 8, "model.num_clips": 4}' (rdfer.bench.PREVIOUS_SYNTH);
+  e10 ce 0 11 '{"train.epochs": 10}'; e8 ce 0|0.4 11 '{"train.epochs": 8}'; t16e8 ce 0|0.4 11 '{"data.num_frames": 16, "model.num_frames": 16, "train.epochs": 8}';
+  e8lr2 ce 0 11 '{"train.epochs": 8, "train.lr": 0.002}'."""
+import sys, json, time, os, csv
 from pathlib import Path
 OUT = Path(os.environ.get('RDFER_REGIME_OUT', 'outputs/regime'))
+LABELS = {'previous': 'previous (T=16, Ts=8, K=4, 12 epochs)', 'preset': 'synth preset (T=8, Ts=4, K=2, 12 epochs)',
+          'e10': 'T=8, Ts=4, K=2, 10 epochs', 'e8': 'T=8, Ts=4, K=2, 8 epochs', 't16e8': 'T=16, Ts=4, K=2, 8 epochs',
+          'e8lr2': 'T=8, Ts=4, K=2, 8 epochs, lr 2e-3'}
+if sys.argv[1:] == ['--table']:
+    from rdfer.core import atomic_write
+    rows = [r for r in csv.DictReader(open(OUT / 'regime.csv')) if r['regime'] in LABELS]
+    rows.sort(key=lambda r: (list(LABELS).index(r['regime']), r['strategy'], float(r['noise']), int(r['seed'])))
+    cols = ['regime', 'strategy', 'noise', 'seed', 'uar', 'easy', 'hard']
+    atomic_write('figures/regime_fold1.csv', ','.join(cols) + '\n' + ''.join(
+        ','.join(f'"{LABELS[r[c]]}"' if c == 'regime' else r[c] for c in cols) + '\n' for r in rows))
+    print(f'wrote figures/regime_fold1.csv ({len(rows)} runs)'); sys.exit()
+import torch
+torch.set_num_threads(1)
 from rdfer.config import resolve_config, PRESETS
 from rdfer.train import train
 from rdfer.reports import read_run
