@@ -10,7 +10,7 @@ import numpy as np
 from scipy import stats as _scipy_stats
 
 # %% auto #0
-__all__ = ['Interval', 'interval', 'paired', 'verdict']
+__all__ = ['Interval', 'interval', 'paired', 'verdict', 'seeds_for']
 
 # %% ../nbs/06d_stats.ipynb #9f6a7611
 def _num(x: float, signed: bool, digits: int) -> str:
@@ -71,3 +71,9 @@ def verdict(iv: Interval, higher: str = 'higher', lower: str = 'lower') -> str:
     "`higher` or `lower` where the interval excludes 0, else 'no difference detected (n = N)'."
     if not iv.excludes_zero: return f'no difference detected (n = {iv.n})'
     return higher if iv.mean > 0 else lower
+
+# %% ../nbs/06d_stats.ipynb #d5e6f702
+def seeds_for(std: float, half_width: float, level: float = 0.95, most: int = 10_000) -> int:
+    "The fewest n >= 2 with t(1 - (1 - level)/2, n - 1) * std / sqrt(n) <= half_width (`most` + 1 if none up to `most`)."
+    t = lambda n: float(_scipy_stats.t.ppf(1 - (1 - level) / 2, n - 1))
+    return next((n for n in range(2, most + 1) if t(n) * std / math.sqrt(n) <= half_width), most + 1)
