@@ -1,11 +1,11 @@
 """Cheaper CPU regimes, measured (issue 19): plain CE on fold 1 (never fold 2, the reporting fold) at seeds the main job does
 not use, clean and with 40% symmetric noise, for the `synth` preset and for cheaper candidates (fewer epochs, smaller frames,
 fewer videos, a narrower network). Each run's cost is the CPU time of `rdfer.train.train` in a one-thread process (the
-rendering is done first and not counted), so two runs side by side on two cores measure as one alone would.
+rendering is done first and not counted): CPU time, not wall time, so a run beside another on two cores is not charged for waiting.
 Writes figures/regime_cost_fold1.csv, one row per run, resumable: a row already there is not run again; then the table of
 `rdfer.tables.regime_cost_table` as figures/regime_cost.md and .csv (nbs/12a_tables.ipynb explains it, README quotes it).
 Usage: python scripts/regime_cost.py [--jobs 2] [--out FILE]"""
-import argparse, csv, io, json, os, subprocess, sys, time
+import argparse, io, json, os, subprocess, sys, time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
@@ -20,7 +20,6 @@ CANDIDATES = {   # name: (what changes against the synth preset, overrides; 'syn
                              'train.epochs': 6, 'train.lr': 2e-3}),
 }
 SEEDS, NOISE = (11, 12, 13), (0.0, 0.4)
-COLUMNS = ['candidate', 'change', 'noise', 'seed', 'uar', 'easy', 'hard', 'cpu_seconds', 'wall_seconds']
 RUNS = Path(os.environ.get('RDFER_REGIME_OUT', 'outputs/regime_cost')) / 'runs'
 
 def config(name: str, noise: float, seed: int):
@@ -52,10 +51,10 @@ def main(argv=None):
     p.add_argument('--one', nargs=3, metavar=('CANDIDATE', 'NOISE', 'SEED'), help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     if a.one: print(json.dumps(one(a.one[0], float(a.one[1]), int(a.one[2])))); return
-    from rdfer.core import atomic_write
+    from rdfer.runs import read_csv, write_csv
     from rdfer.train import prepare_data_root
     out = Path(a.out)
-    rows = list(csv.DictReader(open(out))) if out.exists() else []
+    rows = read_csv(out) if out.exists() else []
     done = {(r['candidate'], float(r['noise']), int(r['seed'])) for r in rows}
     todo = [(n, z, s) for n in CANDIDATES for z in NOISE for s in SEEDS if (n, z, s) not in done]
     for n, z in dict.fromkeys((n, z) for n, z, _ in todo): prepare_data_root(config(n, z, SEEDS[0]).data)   # render first, uncounted
@@ -67,8 +66,7 @@ def main(argv=None):
     def save():
         order = {k: i for i, k in enumerate((n, z, s) for n in CANDIDATES for z in NOISE for s in SEEDS)}
         rows.sort(key=lambda r: order.get((r['candidate'], float(r['noise']), int(r['seed'])), len(order)))
-        buf = io.StringIO(); w = csv.DictWriter(buf, COLUMNS, lineterminator='\n'); w.writeheader(); w.writerows(rows)
-        atomic_write(out, buf.getvalue())
+        write_csv(out, rows)
     with ThreadPoolExecutor(a.jobs) as pool:
         for f in as_completed([pool.submit(run, job) for job in todo]):
             row = f.result(); rows.append(row); save(); print(json.dumps(row), flush=True)

@@ -10,12 +10,11 @@ LABELS = {'previous': 'previous (T=16, Ts=8, K=4, 12 epochs)', 'preset': 'synth 
           'e10': 'T=8, Ts=4, K=2, 10 epochs', 'e8': 'T=8, Ts=4, K=2, 8 epochs', 't16e8': 'T=16, Ts=4, K=2, 8 epochs',
           'e8lr2': 'T=8, Ts=4, K=2, 8 epochs, lr 2e-3'}
 if sys.argv[1:] == ['--table']:
-    from rdfer.core import atomic_write
-    rows = [r for r in csv.DictReader(open(OUT / 'regime.csv')) if r['regime'] in LABELS]
+    from rdfer.runs import read_csv, write_csv
+    rows = [r for r in read_csv(OUT / 'regime.csv') if r['regime'] in LABELS]
     rows.sort(key=lambda r: (list(LABELS).index(r['regime']), r['strategy'], float(r['noise']), int(r['seed'])))
-    cols = ['regime', 'strategy', 'noise', 'seed', 'uar', 'easy', 'hard']
-    atomic_write('figures/regime_fold1.csv', ','.join(cols) + '\n' + ''.join(
-        ','.join(f'"{LABELS[r[c]]}"' if c == 'regime' else r[c] for c in cols) + '\n' for r in rows))
+    write_csv('figures/regime_fold1.csv', [{c: LABELS[r[c]] if c == 'regime' else r[c] for c in ('regime', 'strategy', 'noise', 'seed', 'uar', 'easy', 'hard')}
+                                           for r in rows])
     print(f'wrote figures/regime_fold1.csv ({len(rows)} runs)'); sys.exit()
 import torch
 torch.set_num_threads(1)
