@@ -5,8 +5,8 @@ rows (0%, 40% symmetric, 30% confusable, 30% instance), on the same fold and pre
 warm-up; a finished run is reused, so the script resumes), then writes the tables the conclusions are read from
 (`rdfer.tables.tables_from_runs`: paired.csv, noise_detection.csv, difficulty_paired.csv, each with .md) and
 more_seeds.json (seeds, processor, time) into FIGURES, and compares its conclusions with the published main job's
-(figures/, n = 5) in FIGURES/conclusions.csv/.md. Nothing is chosen from these runs: the strategies' options are the
-presets'. `rdfer compare figures FIGURES` shows the same comparison.
+(figures/) in FIGURES/conclusions.csv/.md. Nothing is chosen from these runs: the strategies' options are the
+presets'. `rdfer compare figures FIGURES` shows these rows too, among the published conclusions these runs do not cover.
 Usage: python scripts/more_seeds.py [--seeds 10] [--out outputs/more_seeds] [--figures figures/more_seeds]"""
 import argparse, json, os, sys, time
 from pathlib import Path
@@ -55,12 +55,14 @@ def main(argv=None):
     if not trained and old.exists():       # a rerun that trained nothing keeps the times of the run that did
         rec |= {k: v for k, v in json.loads(old.read_text()).items() if k in ('minutes', 'trained', 'training_minutes', 'processor', 'cpu_capability')}
     atomic_write_json(old, rec)
-    published, here = conclusions(Path(__file__).resolve().parents[1] / 'figures'), conclusions(figures)
+    pub_dir = Path(__file__).resolve().parents[1] / 'figures'
+    published, here = conclusions(pub_dir), conclusions(figures)
+    pn = len(json.loads((pub_dir / 'main_job.json').read_text())['headline_seeds'])      # the published job's headline seeds
     keys = {(r['comparison'], r['measure']) for r in here}
     cmp = [r for r in compare_conclusions(published, here) if (r['comparison'], r['measure']) in keys]
-    write_table([{k.replace('A', 'published (n = 5)', 1) if k in ('A', 'verdict A') else k.replace('B', f'n = {a.seeds}', 1) if k in ('B', 'verdict B') else k: v
+    write_table([{k.replace('A', f'published (n = {pn})', 1) if k in ('A', 'verdict A') else k.replace('B', f'n = {a.seeds}', 1) if k in ('B', 'verdict B') else k: v
                   for k, v in r.items() if k != 'agree'} for r in cmp], figures / 'conclusions',
-                f'The published main job\'s conclusions (figures/, seeds 1-5) and the same comparisons at seeds 1-{a.seeds} ({rec["processor"]})')
+                f'The published main job\'s conclusions (figures/, n = {pn}) and the same comparisons at seeds 1-{a.seeds} ({rec["processor"]})')
     print(markdown_table(tables['paired']))
     print(agreement_line(cmp))
 
