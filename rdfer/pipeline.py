@@ -223,12 +223,12 @@ def publish(figures: str | Path, repo: str | Path | None = None, log=print) -> l
     return copied
 
 # %% ../nbs/12d_pipeline.ipynb #f1c99ab3
-def job_overrides(preset: str, quick: bool = False, epochs: int | None = None) -> tuple[dict[str, dict], dict]:
-    "The main job's grid as overrides of `preset` (each row's noise and rendering merged into the preset's benchmark options), and those options."
+def job_overrides(preset: str, quick: bool = False, epochs: int | None = None, grid: dict[str, dict] | None = None) -> tuple[dict[str, dict], dict]:
+    "The main job's grid (or `grid`, made by `main_grid`) as overrides of `preset` (each row's noise and rendering merged into the preset's benchmark options), and those options."
     from rdfer.config import PRESETS
     synth = dict(PRESETS[preset]['data'].get('synth', {}))
-    grid = {}
-    for name, ov in job_grid(quick).items():
+    rows, grid = grid if grid is not None else job_grid(quick), {}
+    for name, ov in rows.items():
         ov = dict(ov); noise, other = ov.pop('noise'), ov.pop('synth', {})
         grid[name] = ov | {'data.synth': synth | other | noise} | ({'train.epochs': epochs} if epochs else {})
     return grid, synth

@@ -14,15 +14,8 @@ from pathlib import Path
 
 def grid(seeds: int) -> tuple[dict, dict]:
     "The headline rows at seeds 1..`seeds`, as overrides of the synth preset (run names as in the main job)."
-    from rdfer.config import PRESETS
-    from rdfer.pipeline import main_grid, NOISY
-    synth = dict(PRESETS['synth']['data']['synth'])
-    rows = tuple((s, n, tuple(range(1, seeds + 1))) for n in ('noise0', *NOISY) for s in ('ce', 'rdfer'))
-    out = {}
-    for name, ov in main_grid(rows).items():
-        ov = dict(ov); noise = ov.pop('noise')
-        out[name] = ov | {'data.synth': synth | noise}
-    return out, synth
+    from rdfer.pipeline import main_grid, job_overrides, NOISY
+    return job_overrides('synth', grid=main_grid(tuple((s, n, tuple(range(1, seeds + 1))) for n in ('noise0', *NOISY) for s in ('ce', 'rdfer'))))
 
 
 def main(argv=None):
