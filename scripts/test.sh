@@ -6,7 +6,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || exit 1
-tmp="${TMPDIR:-/tmp}"; free_mb=$(df -Pm "$tmp" | awk 'NR==2 {print $4}')   # the tests write about 0.8 GiB of frames and runs there
+tmp="${TMPDIR:-/tmp}"; free_mb=$(df -Pm "$tmp" | awk 'NR==2 {print $4}')   # the tests wrote at most 780 MiB there (df every 5 s, a training run beside them)
 [ "${free_mb:-0}" -ge 2048 ] || { echo "[test] only ${free_mb:-?} MiB free in $tmp: the tests need about 2 GiB there; free some space or set TMPDIR"; exit 1; }
 export PATH="$PWD/.venv/bin:$PATH" MPLBACKEND=Agg PYTHONUNBUFFERED=1 OMP_NUM_THREADS=1   # one thread a process: four run at once on two cores
 # the notebooks' and pytest's tiny runs (rdfer.train.shared_smoke_runs): trained once for this command, removed at its end
