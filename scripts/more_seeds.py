@@ -72,7 +72,7 @@ def main(argv=None):
                     noise_detection=f'Headline rows at {seeds_words}: noisy-label detection AUROC of each strategy\'s own score',
                     difficulty_paired=f'Headline rows at {seeds_words}: accuracy on easy and hard videos, minus CE on the same seed')
     for stem, t in tables.items(): write_table(t, figures / stem, captions[stem])
-    basis = {setting_name(n): first_stage(out, n, a.seeds) for n, v in by_setting.items() if len(v) != a.seeds}
+    basis = {setting_name(n): first_stage(out, n, a.seeds) for n, v in by_setting.items() if len(v) > a.seeds}   # a setting with fewer seeds rests on nothing
     rec = dict(seeds=list(range(1, a.seeds + 1)), seeds_at=extra, seeds_at_basis=basis, runs=len(rows), trained=len(trained), minutes=round((time.time() - t0) / 60, 1),
                training_minutes=round(sum(trained) / 60, 1), processor=processor_model(), cpu_capability=torch.backends.cpu.get_cpu_capability(),
                cores=os.cpu_count(), preset='synth', benchmark=synth, command='python scripts/more_seeds.py ' + ' '.join(argv or sys.argv[1:]))
