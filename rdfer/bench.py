@@ -12,17 +12,20 @@ from typing import Sequence
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
-from .core import seed_everything
-from .data import VideoItem, frame_files, load_split
+from .core import seed_everything, atomic_write
+from .data import VideoItem, frame_files, load_split, open_reader, check_data_command
 from .sampling import VideoClipDataset, batch_video, clip_pipeline, make_loader, segment_indices, IMAGENET_MEAN, IMAGENET_STD
 from .testing import make_dfew_tree, make_realsize_tree, realsize_index, REALSIZE_INDEX
 from .encoders import CLIP_ENCODERS, FRAME_ENCODERS, to_channels_last
 from .model import ModelConfig, build_model, count_params, design_loss
 from .synth import plan_benchmark, render_benchmark, render_video
 from .agreement import build_strategy, clip_agreement
-from .config import resolve_config
+from .config import resolve_config, PRESETS
 from .runs import METRICS, read_csv
-from .train import train
+from .train import train, build_loaders, prepare_data_root, _param_groups, _record_rows, evaluate, processor_model
+from .cli import dispatch
+from .cache import build_cache, cached_items, dataset_items
+from .processes import setup_processes, Processes
 
 # %% auto #0
 __all__ = ['BENCHMARKS', 'LOADERS', 'REALSIZE_GOALS', 'STEP_RATES', 'BENCH_VARIANTS', 'PREVIOUS_SYNTH', 'STEP_LEVERS',
@@ -46,7 +49,6 @@ BENCHMARKS = {
 
 def main(argv: list[str] | None = None) -> int:
     "`python -m rdfer.bench NAME [options]`."
-    from rdfer.cli import dispatch
     return dispatch(BENCHMARKS, sys.argv[1:] if argv is None else list(argv), 'python -m rdfer.bench')
 
 # %% ../nbs/11_bench.ipynb #818df6a5
@@ -156,8 +158,6 @@ def _data_table(res: dict) -> str:
 # %% ../nbs/11_bench.ipynb #ff248579
 def benchmark_data(argv: list[str] | None = None) -> dict:
     "Videos/s and CPU ms per video of a naive PIL loader and the package's frame, cache and video loaders on a DFEW-layout tree."
-    from rdfer.cache import build_cache, cached_items
-    from rdfer.core import atomic_write
     a = _data_parser().parse_args(argv)
     Ts, names = [int(t) for t in a.num_frames.split(',')], [n for n in a.loaders.split(',') if n in LOADERS]
     tmp = None if a.root else tempfile.mkdtemp(prefix='rdfer_bench_')
@@ -206,7 +206,6 @@ def benchmark_data(argv: list[str] | None = None) -> dict:
 # %% ../nbs/11_bench.ipynb #0247e891
 def sampling_pass(loader) -> dict:
     "One epoch of a training loader's sampling without decoding: its sampler's batches, each item's reader opened (its frame count) and its frame indices."
-    from rdfer.data import open_reader
     ds, seen, frames, bad = loader.dataset, set(), 0, 0
     for batch in loader.batch_sampler:
         for i in batch:
@@ -229,10 +228,6 @@ def _check_counts(text: str) -> dict:
 def _realsize_one(dataset: str, root: Path, rows: list[dict], a) -> dict:
     "Build one real-size tree and time check-data, load_split, a frame cache of a subset, the loader's start-up, its first batch and a sampling pass."
     import contextlib, io
-    from rdfer.cache import build_cache
-    from rdfer.data import check_data_command, open_reader
-    from rdfer.processes import setup_processes
-    from rdfer.train import build_loaders
     steps, res = {}, dict(dataset=dataset, clips=len(rows), frames=sum(r['frames'] for r in rows), frame_size=a.frame_size)
     def timed(name, fn):
         t = time.perf_counter(); out = fn(); steps[name] = time.perf_counter() - t; return out
@@ -366,7 +361,6 @@ def _loader_parser() -> argparse.ArgumentParser:
 # %% ../nbs/11_bench.ipynb #1f678990
 def benchmark_loader(argv: list[str] | None = None) -> dict:
     "What a GPU's loader costs on the CPU: bytes per batch from a worker (uint8 or float clips), the main process's cost to take them, CPU ms per video per worker (JPEG frames or the cache), and the workers a step rate needs."
-    from rdfer.cache import build_cache, cached_items
     a = _loader_parser().parse_args(argv)
     Ts, rates = [int(t) for t in a.num_frames.split(',')], [float(r) for r in a.rates.split(',')]
     tmp = Path(tempfile.mkdtemp(prefix='rdfer_loader_'))
@@ -405,7 +399,6 @@ def benchmark_loader(argv: list[str] | None = None) -> dict:
             lines.append(f"| {T} | {'JPEG frames' if src == 'frames' else 'frame cache'} | {kind} | {r['cpu_ms']:.1f} | " + ' | '.join(str(r['workers'][x]) for x in rates) + ' |')
     print('\n'.join(lines))
     if a.write:
-        from rdfer.core import atomic_write
         atomic_write(a.write, '\n'.join(lines) + '\n'); print(f'[bench] wrote {a.write}')
     return res
 
@@ -490,7 +483,6 @@ def _bench_in_subprocess(cfg: ModelConfig, timeout: float | None = None, **kw) -
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 def _preset(name: str) -> dict:
-    from rdfer.config import PRESETS
     if name not in PRESETS: raise SystemExit(f'unknown preset {name!r}; allowed: {", ".join(PRESETS)}')
     return PRESETS[name]
 
@@ -564,7 +556,6 @@ PREVIOUS_SYNTH = {'data.num_frames': 16, 'model.num_frames': 16, 'model.synopsis
 
 def _run_parts(cfg) -> tuple[float, float]:
     "Seconds of a short run's setup and first epoch, and of its later epochs (their mean); the benchmark is rendered before the clock starts."
-    from rdfer.train import prepare_data_root
     prepare_data_root(cfg.data)
     t0, ends = time.perf_counter(), []
     train(cfg, progress=False, on_epoch=lambda row: ends.append(time.perf_counter()))
@@ -578,8 +569,6 @@ def _run_seconds(cfg, epochs: int) -> float:
 
 def _synth_frame_cache(cfg, folder) -> float:
     "Decode the benchmark of `cfg` (rendered first if it is not there) once into the frame cache `folder`, as the main job does for all its runs; returns the seconds."
-    from rdfer.cache import build_cache, dataset_items
-    from rdfer.train import prepare_data_root
     t0 = time.perf_counter(); build_cache(dataset_items('synth', prepare_data_root(cfg.data), fold=cfg.data.fold), folder, cfg.data.size, progress=False)
     return time.perf_counter() - t0
 
@@ -702,8 +691,6 @@ def _op_group(name: str) -> str:
 
 def _epoch_parts(cfg, steps: int = 0, profile_steps: int = 0) -> dict:
     "Seconds per epoch of each of EPOCH_PARTS for `cfg` (the first `steps` steps, scaled to the epoch; 0: all), the setup's seconds, and with `profile_steps` the step's self CPU time per operator group."
-    from rdfer.train import prepare_data_root, build_loaders, _param_groups, _record_rows, evaluate
-    from rdfer.processes import Processes
     seed_everything(cfg.train.seed)
     root, procs = prepare_data_root(cfg.data), Processes()
     t = time.perf_counter(); train_dl, test_dl = build_loaders(cfg, root, procs); setup = time.perf_counter() - t
@@ -740,7 +727,6 @@ def _epoch_parts(cfg, steps: int = 0, profile_steps: int = 0) -> dict:
 # %% ../nbs/11_bench.ipynb #4319d727
 def benchmark_epoch(argv: list[str] | None = None) -> dict:
     "Where one training epoch of a preset goes, one thread: loader, forward and loss, backward, optimiser, records and evaluation per strategy, and the step's operators (torch.profiler)."
-    from rdfer.train import processor_model
     p = argparse.ArgumentParser(prog='python -m rdfer.bench epoch', description=benchmark_epoch.__doc__)
     p.add_argument('--preset', default='synth'); p.add_argument('--fold', type=int, default=None, help="the fold (default: the preset's; every fold holds four fifths of the videos for training)")
     p.add_argument('--strategies', default='ce,rdfer'); p.add_argument('--steps', type=int, default=0, help='steps timed, scaled to the epoch (0: the whole epoch)')
@@ -772,7 +758,6 @@ def benchmark_epoch(argv: list[str] | None = None) -> dict:
         for g, v in sorted(ops.items(), key=lambda kv: -kv[1]): lines.append(f'| {g} | {v / total:.0%} |')
     print('\n'.join(lines))
     if a.write:
-        from rdfer.core import atomic_write
         atomic_write(a.write, '\n'.join(lines) + '\n'); print(f'[bench] wrote {a.write}')
     return res
 

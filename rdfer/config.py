@@ -8,11 +8,12 @@ import dataclasses, inspect, json, math, re
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import torch
-from .core import option, check_options, volatile_options, option_help, AT_LEAST_1, NON_NEGATIVE
+from .core import option, check_options, volatile_options, option_help, AT_LEAST_1, NON_NEGATIVE, DataError
 from .data import DATASETS as DATA_SOURCES, MEDIA, dataset_classes, find_data_root
 from .sampling import FINISH_ON
 from .model import CPU_MODEL, ModelConfig     # the CPU regime's network (ModelConfig.cpu_small), which the synth preset trains
-from .agreement import STRATEGIES, StrategyConfig
+from .agreement import STRATEGIES, StrategyConfig, build_strategy
+from .synth import render_benchmark, _check_args
 
 # %% auto #0
 __all__ = ['DATASETS', 'ADDED_OPTIONS', 'SYNTH_BENCHMARK', 'PRESETS', 'SECTIONS', 'RUN_PARAMS', 'DataConfig', 'TrainConfig',
@@ -166,13 +167,11 @@ def check_config(cfg: RunConfig) -> None:
     if t.device.startswith('cuda') and int(t.device.partition(':')[2] or 0) >= torch.cuda.device_count():
         raise ValueError(f'train.device={t.device!r} but this machine has {torch.cuda.device_count()} CUDA device(s); use auto or cpu')
     if d.dataset == 'synth': _check_synth(d.synth)
-    from rdfer.agreement import build_strategy
     build_strategy(cfg.strategy)   # fails on an option the strategy cannot take
 
 # %% ../nbs/06a_config.ipynb #b6a687bb
 def _check_synth(synth: dict) -> None:
     "The nested options of the synthetic benchmark (`data.synth`): `render_benchmark`'s names, types and argument checks."
-    from rdfer.synth import render_benchmark, _check_args
     params = inspect.signature(render_benchmark).parameters
     allowed = set(params) - {'out'}
     if set(synth) - allowed: raise ValueError(f'data.synth has unknown option(s) {sorted(set(synth) - allowed)}; allowed: {sorted(allowed)}')
@@ -206,7 +205,6 @@ def check_loader_memory(cfg: RunConfig, processes: int = 1, available: int | Non
     "Refuse, in one line naming the options, a run whose batches in flight would not fit in the memory available."
     need, avail = loader_memory(cfg, processes), available if available is not None else _mem_available()
     if avail is None or need <= 0.8 * avail: return
-    from rdfer.core import DataError
     d = cfg.data
     raise DataError('memory', f'the data loaders would hold about {need / 2**30:.1f} GiB of clips in flight ({d.workers} workers x prefetch 2 (+1) x '
                      f'batch {cfg.train.batch_size} x {d.num_frames} frames x {d.size}x{d.size} px), more than 80% of the '

@@ -9,6 +9,18 @@ from pathlib import Path
 import numpy as np
 import torch
 from .core import atomic_write, atomic_write_json
+from .model import ModelConfig, build_model
+from .bench import _bench_in_subprocess
+from .train import train_one_epoch
+from .testing import make_realsize_tree, realsize_index
+from .data import load_split
+from .cache import build_cache, cached_items
+from .sampling import VideoClipDataset, make_loader, clip_pipeline, batch_video
+from .config import resolve_config
+from .agreement import build_strategy
+from .processes import Processes
+from .encoders import to_channels_last
+from .runs import ENVIRONMENT, FINAL, checkpoint_path, read_json
 
 # %% auto #0
 __all__ = ['PARTS', 'STEP_CONFIGS', 'LOOP_LOADERS', 'gpu_parser', 'resolve_args', 'step_benchmark', 'loader_benchmark',
@@ -64,8 +76,6 @@ def resolve_args(argv: list[str] | None) -> argparse.Namespace:
 # %% ../nbs/11a_gpu_bench.ipynb #ab7729e1
 def step_benchmark(a: argparse.Namespace, deadline: float) -> dict:
     "Videos/s and peak memory of the paper preset's training step per configuration (channels_last, compile)."
-    from rdfer.model import ModelConfig
-    from rdfer.bench import _bench_in_subprocess
     cfg = ModelConfig(encoder=a.encoder, num_frames=a.frames, synopsis_frames=min(16, a.frames))
     out = {}
     for name in a.configs:
@@ -109,7 +119,6 @@ class _Same:
 # %% ../nbs/11a_gpu_bench.ipynb #71f56093
 def _loop(model, strategy, loader, optimizer, cfg, procs, warmup: int) -> dict:
     "Videos/s of `rdfer.train.train_one_epoch` over `loader` after `warmup` steps, and the share of that time spent waiting for batches."
-    from rdfer.train import train_one_epoch
     clock, waits = _Clock(), _Waits(loader) if not isinstance(loader, _Same) else None
     train_one_epoch(model, strategy, waits or loader, optimizer, lambda epoch, step: cfg.train.lr, 1, cfg, procs, clock)
     ends, b = clock.ends, cfg.train.batch_size                 # ends[k]: the end of step k; timed: the steps after the warm-up's last
@@ -121,14 +130,6 @@ def _loop(model, strategy, loader, optimizer, cfg, procs, warmup: int) -> dict:
 # %% ../nbs/11a_gpu_bench.ipynb #c03e7825
 def loader_benchmark(a: argparse.Namespace, work: Path, deadline: float = float('inf')) -> dict:
     "The whole training loop, loader by loader (JPEG frames or the frame cache; float clips, or uint8 finished on the GPU), beside the step alone, on a tree of DFEW's real size."
-    from rdfer.testing import make_realsize_tree, realsize_index
-    from rdfer.data import load_split
-    from rdfer.cache import build_cache, cached_items
-    from rdfer.sampling import VideoClipDataset, make_loader, clip_pipeline, batch_video
-    from rdfer.config import resolve_config
-    from rdfer.model import build_model
-    from rdfer.agreement import build_strategy
-    from rdfer.processes import Processes
     dev, t0 = torch.device(a.device), time.perf_counter()
     rows = realsize_index('dfew')[::a.every]
     root = make_realsize_tree('dfew', work / 'dfew', rows, size=a.video_size)
@@ -144,7 +145,6 @@ def loader_benchmark(a: argparse.Namespace, work: Path, deadline: float = float(
     procs = Processes(device=dev)
     model = build_model(cfg.model).to(dev)
     if dev.type == 'cuda':
-        from rdfer.encoders import to_channels_last
         model = to_channels_last(model)
     strategy, optimizer = build_strategy(cfg.strategy), torch.optim.AdamW(model.parameters(), lr=cfg.train.lr)
     res = dict(clips=len(rows), train_clips=len(items), frames=sum(r['frames'] for r in rows), video_size=a.video_size, T=a.frames, size=a.size,
@@ -202,7 +202,6 @@ def _kill_tree(p: subprocess.Popen) -> None:
 # %% ../nbs/11a_gpu_bench.ipynb #ad58577f
 def ddp_resume_check(a: argparse.Namespace, work: Path, deadline: float) -> dict:
     "Two epochs under torchrun, killed after the first checkpoint and resumed: did it resume and finish?"
-    from rdfer.runs import ENVIRONMENT, FINAL, checkpoint_path, read_json
     run, env, t0 = work / 'ddp_run', _env(work), time.time()
     timeout = max(10.0, min(a.ddp_timeout, deadline - t0))
     with open(work / 'ddp_first.log', 'w') as log:

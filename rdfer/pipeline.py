@@ -4,9 +4,19 @@
 
 # %% ../nbs/12d_pipeline.ipynb #bee9b509
 from __future__ import annotations
+import rdfer
 import argparse, contextlib, json, multiprocessing as mp, os, queue, sys, time
 from concurrent.futures import ProcessPoolExecutor, FIRST_COMPLETED, wait
 from pathlib import Path
+from .config import resolve_config, PRESETS
+from .train import train, processor_model
+from .runs import FINAL, checkpoint_path, checkpoints
+from .agreement import build_strategy
+from .synth import synth_root, ensure_benchmark
+from .cache import build_cache, dataset_items
+from .tables import rendering_check
+from .reports import markdown_table
+from .core import atomic_write, atomic_write_json, DataError
 
 # %% auto #0
 __all__ = ['NOISE_SETTINGS', 'HEADLINE', 'SEEDS', 'FOLD', 'NOISY', 'GRID', 'SOURCES', 'RENDERING2', 'QUICK_GRID', 'main_grid',
@@ -72,9 +82,6 @@ def _train_job(job: tuple) -> dict:
     "One run of the grid, in a worker process: its log to a file, its epochs to the progress queue."
     name, overrides, run_dir, preset, threads, log_path, progress = job
     import torch
-    from rdfer.config import resolve_config
-    from rdfer.train import train
-    from rdfer.runs import FINAL
     torch.set_num_threads(threads)
     cfg = resolve_config('synth', preset, overrides | {'train.out_dir': str(run_dir)})
     reused, t = (Path(run_dir) / FINAL).exists(), time.time()
@@ -93,7 +100,6 @@ def _train_job(job: tuple) -> dict:
 # %% ../nbs/12d_pipeline.ipynb #94bc7b65
 def warm_starts(grid: dict[str, dict], cfgs: dict) -> dict[str, tuple[str, int]]:
     "Run -> (the plain-CE run of `grid` with its other options, the epochs it trains exactly as that run): the warm-ups a grid need not train twice."
-    from rdfer.agreement import build_strategy
     rest = lambda ov: json.dumps({k: v for k, v in ov.items() if k != 'strategy.name'}, sort_keys=True, default=str)
     ce = {rest(ov): n for n, ov in grid.items() if cfgs[n].strategy.name == 'ce'}
     shared = {n: min(build_strategy(cfgs[n].strategy).shared_warmup, cfgs[n].train.epochs) for n in grid}
@@ -105,9 +111,6 @@ def _eta(seconds: float) -> str: return f'{seconds / 60:.1f} min' if seconds >= 
 # %% ../nbs/12d_pipeline.ipynb #a7c380fc
 def prepare_grid(grid: dict[str, dict], out: Path, preset: str = 'synth') -> tuple[dict, dict, dict]:
     "Before a grid trains: each run's config resolved, each benchmark rendered once and decoded into the frame cache `out/data/frames`, the warm starts planned (`warm_starts`). Returns the grid with the cache named in every run (and in a CE run whose warm-up others take over, the epochs it keeps), the configs and the warm starts."
-    from rdfer.config import resolve_config
-    from rdfer.synth import synth_root, ensure_benchmark
-    from rdfer.cache import build_cache, dataset_items
     cfgs = {n: resolve_config('synth', preset, ov) for n, ov in grid.items()}
     frames = out / 'data' / 'frames'    # every rendering's frames decoded once into the frame cache: each run holds its videos from there
     for data in {json.dumps(c.data.synth, sort_keys=True): c.data for c in cfgs.values()}.values():   # each benchmark once, first
@@ -148,7 +151,6 @@ def _result_row(f, name: str, out: Path, epochs: int) -> dict:
 # %% ../nbs/12d_pipeline.ipynb #0ea96470
 def run_grid(grid: dict[str, dict], out: Path, preset: str = 'synth', workers: int | None = None, log=print) -> list[dict]:
     "Train every run of `grid` (name -> overrides) under `out/runs` in a pool of processes; returns a summary row per run."
-    from rdfer.runs import checkpoint_path, checkpoints
     cores = os.cpu_count() or 1
     workers = workers or max(1, min(len(grid), cores))
     threads = max(1, cores // workers)
@@ -189,7 +191,6 @@ def run_grid(grid: dict[str, dict], out: Path, preset: str = 'synth', workers: i
 # %% ../nbs/12d_pipeline.ipynb #18af38bd
 def source_tree() -> Path:
     "The rdfer source tree this package runs from (it holds scripts/readme.sh and nbs/index.ipynb)."
-    import rdfer
     root = Path(rdfer.__file__).resolve().parents[1]
     if not (root / 'scripts' / 'readme.sh').exists(): raise FileNotFoundError(f'{root} is not an rdfer source tree (no scripts/readme.sh): --publish needs one')
     return root
@@ -225,7 +226,6 @@ def publish(figures: str | Path, repo: str | Path | None = None, log=print) -> l
 # %% ../nbs/12d_pipeline.ipynb #f1c99ab3
 def job_overrides(preset: str, quick: bool = False, epochs: int | None = None, grid: dict[str, dict] | None = None) -> tuple[dict[str, dict], dict]:
     "The main job's grid (or `grid`, made by `main_grid`) as overrides of `preset` (each row's noise and rendering merged into the preset's benchmark options), and those options."
-    from rdfer.config import PRESETS
     synth = dict(PRESETS[preset]['data'].get('synth', {}))
     rows, grid = grid if grid is not None else job_grid(quick), {}
     for name, ov in rows.items():
@@ -236,7 +236,6 @@ def job_overrides(preset: str, quick: bool = False, epochs: int | None = None, g
 # %% ../nbs/12d_pipeline.ipynb #bab781fd
 def make_tables(out: Path, figures: Path, nbs_dir: Path, log=print) -> list[str]:
     "Run the papermill notebooks in `out` on its runs (tables, agreement analysis, the second rendering's tables), check the second rendering, and remove from `figures` what an earlier job made there and this one did not; returns the files made."
-    from rdfer.tables import rendering_check
     fig = os.path.relpath(figures, out)       # the notebooks run in `out`: their folders are relative to it
     notebooks = (('tables', 'tables', dict(runs_dir='runs', figures_dir=fig)),
                  ('agreement_analysis', 'agreement_analysis', dict(runs_dir='runs', figures_dir=fig, sources_dir='runs_sources')),
@@ -255,9 +254,6 @@ def make_tables(out: Path, figures: Path, nbs_dir: Path, log=print) -> list[str]
 def run_main(out: str | Path = 'outputs/main', figures: str | Path | None = None, quick: bool = False,
              nbs: str | None = None, epochs: int | None = None, workers: int | None = None, log=print, publish_to: str | Path | None = None) -> dict:
     "The main job: render, train the grid, make the tables and the analysis under `out` (figures: `out/figures`); then publish them to `publish_to`."
-    from rdfer.reports import markdown_table
-    from rdfer.core import atomic_write
-    from rdfer.train import processor_model
     if publish_to and not (Path(publish_to) / 'scripts' / 'readme.sh').exists():      # fail before the job, not after it
         raise FileNotFoundError(f'{publish_to} is not an rdfer source tree (no scripts/readme.sh): nowhere to publish')
     t0, out = time.time(), Path(out).resolve()
@@ -287,8 +283,6 @@ def run_main(out: str | Path = 'outputs/main', figures: str | Path | None = None
 # %% ../nbs/12d_pipeline.ipynb #989e5a44
 def job_record(path: Path, rows: list[dict], seconds: float, preset: str, synth: dict, configs: list[dict] = (), files: list[str] = ()) -> dict:
     "Write what README says of the main job (its time, runs, seeds, processor, the warm-ups taken over) and the files it made beside it as JSON; a rerun that trained nothing keeps the times of the job that did."
-    from rdfer.core import atomic_write_json
-    from rdfer.train import processor_model
     import torch
     trained = [r['seconds'] for r in rows if r['status'] == 'trained']
     warm = [c for c in configs if c['train'].get('warm_start')]      # the runs' config.json: which took over their CE run's warm-up
@@ -316,7 +310,6 @@ def main_command(argv: list[str]) -> int:
     p.add_argument('--workers', type=int, default=None, help='runs at a time (default: one per core)')
     p.add_argument('--nbs', default=None, help='folder of the notebooks (default: the source tree of the package)')
     a = p.parse_args(argv)
-    from rdfer.core import DataError
     try: run_main(a.out, a.figures, a.quick, a.nbs, a.epochs, a.workers, publish_to=source_tree() if a.publish else None)
     except FileNotFoundError as e: print(f'rdfer main: {e}', file=sys.stderr); return 2
     except (RunsFailed, DataError, OSError) as e: print(f'rdfer main: {e}', file=sys.stderr); return 1   # OSError: a read-only or full --out, named

@@ -10,6 +10,10 @@ import numpy as np
 import torch
 from .core import CLASSES, DataError, classes_for
 from .runs import latest_checkpoint, read_checkpoint
+from .model import ModelConfig, build_model, synopsis_frame_indices
+from .data import open_reader
+from .sampling import segment_indices, clip_transform
+from .agreement import clip_agreement
 
 # %% auto #0
 __all__ = ['load_model', 'find_faces', 'face_track', 'crop_faces', 'predict_video', 'plot_prediction', 'predict_command']
@@ -17,7 +21,6 @@ __all__ = ['load_model', 'find_faces', 'face_track', 'crop_faces', 'predict_vide
 # %% ../nbs/08_predict.ipynb #949b661b
 def load_model(checkpoint) -> tuple[torch.nn.Module, dict]:
     "The model (eval mode) and run configuration of an rdfer checkpoint file or run folder."
-    from rdfer.model import ModelConfig, build_model
     path = Path(checkpoint)
     if path.is_dir():
         path = latest_checkpoint(path)
@@ -84,10 +87,6 @@ def _face_frames(frames: torch.Tensor, path, face: str):
 @torch.no_grad()
 def predict_video(model: torch.nn.Module, cfg: dict, path, face: str = 'auto') -> dict:
     "Expression, probabilities, clip agreement and key-expression positions of one video or frame folder (`face`: crop the face first: auto, on, off)."
-    from rdfer.data import open_reader
-    from rdfer.sampling import segment_indices, clip_transform
-    from rdfer.model import synopsis_frame_indices
-    from rdfer.agreement import clip_agreement
     reader = open_reader(path)
     T, size = cfg['data']['num_frames'], cfg['data']['size']
     frame_ids = segment_indices(reader.num_frames, T, train=False)

@@ -9,7 +9,8 @@ from pathlib import Path
 from .agreement import auroc
 from .synth import HARD_FACTORS, read_metadata
 from .stats import interval
-from .reports import Run, read_records, data_root, markdown_table
+from .reports import Run, read_records, data_root, markdown_table, read_interval
+from .runs import read_csv
 
 # %% auto #0
 __all__ = ['GOALS', 'signal_scores', 'score_signals', 'flagged_fractions', 'agreement_source', 'run_meta', 'run_signals',
@@ -182,8 +183,6 @@ GOALS = (  # (goal, table, row match, column, target, 'min' (at least) or 'max' 
 # %% ../nbs/12c_signals.ipynb #6f3c1316
 def agreement_goals(figures) -> list[dict]:
     "Each goal of `GOALS` with the interval the figures folder's tables give it and whether it is reached."
-    from rdfer.runs import read_csv
-    from rdfer.reports import read_interval
     tables, out = {}, []
     for goal, stem, match, col, target, kind, diff in GOALS:
         p = Path(figures) / f'{stem}.csv'

@@ -4,12 +4,13 @@
 
 # %% ../nbs/01a_testing.ipynb #607dbdc1
 from __future__ import annotations
+import rdfer
 import gzip, math, os, re
 from pathlib import Path
 from typing import Callable, Sequence
 import numpy as np
 import torch
-from .core import CLASSES, MAFW_CLASSES
+from .core import CLASSES, MAFW_CLASSES, DataError
 
 # %% auto #0
 __all__ = ['DFEW_VERSIONS', 'DFEW_VIDEO_FOLDERS', 'FERV39K_SCENES', 'REALSIZE_INDEX', 'MAX_LINKS', 'frame_value',
@@ -146,12 +147,10 @@ REALSIZE_INDEX = dict(dfew='dfew_index.tsv.gz', ferv39k='ferv39k_index.tsv.gz')
 MAX_LINKS = 60_000                       # hard links per source frame (ext4 allows 65,000 per file)
 
 def _index_folder() -> Path:
-    import rdfer
     return Path(rdfer.__file__).resolve().parents[1] / 'tests' / 'data'
 
 def realsize_index(dataset: str, folder=None) -> list[dict]:
     "Every clip of DFEW (clip, frames, label 0..6, test_fold) or FERV39K (clip, frames, label, split), from the vendored index in `tests/data`."
-    from rdfer.core import DataError
     if dataset not in REALSIZE_INDEX: raise ValueError(f'dataset must be one of {", ".join(REALSIZE_INDEX)}, got {dataset!r}')
     path = Path(folder or _index_folder()) / REALSIZE_INDEX[dataset]
     try:

@@ -13,7 +13,7 @@ import torch.distributed as dist
 
 from .core import CLASSES, DataError, atomic_write_json, seed_everything
 from .metrics import classification_metrics
-from .sampling import batch_video
+from .sampling import batch_video, VideoClipDataset, clip_pipeline, make_loader, hold_frames
 from .synth import synth_root, ground_truth, ensure_benchmark
 from .config import (DataConfig, RunConfig, RUN_PARAMS, PRESETS, check_loader_memory, resolve_config, check_config, config_from_params, train_parser,
                           data_classes, locate_data)
@@ -21,6 +21,11 @@ from .processes import Processes, setup_processes, close_processes, gather_objec
 from .runs import (CONFIG, ENVIRONMENT, METRICS, PREDICTIONS, AGREEMENT, FINAL, RECORDS, TENSORBOARD, records_path, epoch_records, checkpoints,
                         checkpoint_path, read_checkpoint, write_csv, read_csv, read_agreement_rows, save_checkpoint, load_last_checkpoint, set_rng_state,
                         run_folder_lock, data_fingerprint, default_run_dir, run_record, check_run_dir, config_differences)
+from .data import find_data_root, load_split
+from .cache import use_cache
+from .agreement import noise_detection_report, build_strategy
+from .model import build_model
+from .encoders import to_channels_last
 
 # %% auto #0
 __all__ = ['prepare_data_root', 'lr_at', 'build_loaders', 'processor_model', 'environment_record', 'NonFiniteLoss',
@@ -32,7 +37,6 @@ __all__ = ['prepare_data_root', 'lr_at', 'build_loaders', 'processor_model', 'en
 def prepare_data_root(cfg: DataConfig, is_main: bool = True) -> Path:
     "The dataset root (`data.root`, else `$RDFER_DATA/<folder>` or `~/rdfer_data/<folder>`: `rdfer.data.find_data_root`); for synth, render the benchmark there if it is not there yet."
     if cfg.dataset != 'synth':
-        from rdfer.data import find_data_root
         return find_data_root(cfg.dataset, cfg.root or None)
     root = synth_root(cfg)
     if is_main: ensure_benchmark(root, **cfg.synth)
@@ -49,14 +53,11 @@ def lr_at(step: int, total_steps: int, warmup_steps: int, lr: float, min_lr: flo
 def build_loaders(cfg: RunConfig, root: Path, procs: Processes, views: int = 1):
     "Train and test loaders of a run (train: `views` samplings per video)."
     from torch.utils.data.distributed import DistributedSampler
-    from rdfer.data import load_split
-    from rdfer.sampling import VideoClipDataset, clip_pipeline, make_loader, hold_frames
     d = cfg.data
     kw = dict(fold=d.fold, media=d.media, **({'annotations': d.annotations} if d.annotations else {}),
               **({'folder': d.folder} if d.folder else {}), **({'classes': d.classes} if d.classes else {}))
     train_items = load_split('dfew' if d.dataset == 'synth' else d.dataset, root, 'train', **kw)
     test_items = load_split('dfew' if d.dataset == 'synth' else d.dataset, root, 'test', **kw)
-    from rdfer.cache import use_cache
     (train_items, test_items), cache_record = use_cache([train_items, test_items], d.cache, d.size, procs.is_main, procs.distributed,
                                                         dict(dataset=d.dataset, root=str(root), media=d.media))
     held = hold_frames(train_items + test_items, d.size, d.hold_budget_mb, log=print if procs.is_main else lambda s: None)
@@ -208,7 +209,6 @@ def evaluate(model, loader, cfg: RunConfig, procs: Processes) -> dict:
 def noise_detection(rows: list[dict], truth: dict | None) -> dict | None:
     "Noisy-label detection figures of one epoch's training records against the ground truth."
     if not truth or not rows: return None
-    from rdfer.agreement import noise_detection_report
     rows = [r for r in rows if r['video_id'] in truth]
     cols = {k: np.array([r.get(k, np.nan) for r in rows], dtype=float)
             for k in ('noisy_score', 'noisy_decision', 'loss', 'margin', 'agreement', 'support', 'soft_agreement') if k in rows[0]}
@@ -387,8 +387,6 @@ def check_shared_run_dir(run_dir: Path, epoch: int, procs: Processes) -> None:
 # %% ../nbs/07_train.ipynb #684eb097
 def _setup(cfg: RunConfig, run_dir: Path, procs: Processes) -> Fit:
     "The loop's state before its first epoch: data, model, strategy and optimiser, restored from the last checkpoint when resuming."
-    from rdfer.model import build_model
-    from rdfer.agreement import build_strategy
     ckpt = load_last_checkpoint(run_dir) if cfg.train.resume else None
     check_shared_run_dir(run_dir, ckpt['epoch'] if ckpt else 0, procs)
     seed_everything(cfg.train.seed)
@@ -397,7 +395,6 @@ def _setup(cfg: RunConfig, run_dir: Path, procs: Processes) -> Fit:
     f = Fit(cfg=cfg, run_dir=run_dir, procs=procs, truth=ground_truth(root), classes=data_classes(cfg.data),   # the head has as many outputs
             model=build_model(cfg.model).to(procs.device), strategy=build_strategy(cfg.strategy), history=[], best=None, start=1, bar=None, ev=None)
     if procs.device.type == 'cuda' and cfg.train.channels_last:
-        from rdfer.encoders import to_channels_last
         f.model = to_channels_last(f.model)
     f.optimizer = torch.optim.AdamW(_param_groups(f.model, cfg.train.weight_decay), lr=cfg.train.lr)
     if ckpt is not None:
@@ -426,7 +423,6 @@ def _train(cfg: RunConfig, run_dir: Path, procs: Processes, progress: bool, on_e
 # %% ../nbs/07_train.ipynb #2111ffdd
 def warm_start(cfg: RunConfig, run_dir: Path) -> int:
     "Start `run_dir` where plain-CE run `cfg.train.warm_start` ends the epochs this run's strategy trains exactly as CE; returns their count."
-    from rdfer.agreement import build_strategy
     src, strategy = Path(cfg.train.warm_start), build_strategy(cfg.strategy)
     w = min(strategy.shared_warmup, cfg.train.epochs)
     if not w: raise ValueError(f"train.warm_start: strategy {cfg.strategy.name!r} with these options trains no epoch exactly as plain CE "

@@ -1,5 +1,5 @@
-"The chapters depend in one direction: no module of the package imports a module of a later chapter, at its top or inside a function."
-import json, re
+"The chapters depend in one direction: no module of the package imports a module of a later chapter, at its top or inside a function; and a module's header lists every module of the package it uses."
+import ast, json, re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,6 +25,21 @@ def test_no_module_imports_a_later_chapter():
                 dep = a or b
                 if dep in ch and dep != mod and ch[dep] > nb: back.append(f'{nb} ({mod}) imports {ch[dep]} ({dep}): {line.strip()}')
     assert not back, '\n'.join(back)
+
+
+def test_every_package_import_is_in_the_module_header():
+    "A reader sees what a module depends on in its first lines: no import of a package module sits inside a function or class."
+    ch = chapters()
+    hidden = []
+    for mod in ch:
+        tree = ast.parse((ROOT / 'rdfer' / f'{mod}.py').read_text())
+        for top in tree.body:
+            if isinstance(top, (ast.Import, ast.ImportFrom)): continue
+            for n in ast.walk(top):
+                names = [a.name for a in n.names] if isinstance(n, ast.Import) else [n.module or ''] if isinstance(n, ast.ImportFrom) else []
+                if any(x == 'rdfer' or x.startswith('rdfer.') for x in names) or (isinstance(n, ast.ImportFrom) and n.level):
+                    hidden.append(f'rdfer/{mod}.py:{n.lineno}: {ast.unparse(n)}')
+    assert not hidden, '\n'.join(hidden)
 
 
 def test_following_the_config_from_train_reaches_run_identity_in_runs():
